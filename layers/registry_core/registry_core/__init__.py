@@ -1,0 +1,1 @@
+"""smr's shared code, shipped to every function as a Lambda layer."""

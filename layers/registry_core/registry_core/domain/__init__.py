@@ -1,0 +1,1 @@
+"""Entities and errors of the registry. Imports nothing else of the project."""
