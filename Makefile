@@ -22,7 +22,7 @@ uv.lock: pyproject.toml | $(UV)
 	$(UV) lock --python $(PYTHON)
 
 run: $(VENV)/.synced
-	SMR_PORT=$(SMR_PORT) $(PY) -m smr_local
+	SMR_PORT=$(SMR_PORT) PYTHONPATH=local:layers/registry_core $(PY) -m smr_local
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
@@ -34,6 +34,7 @@ typecheck: $(VENV)/.synced
 template: $(VENV)/.synced
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(PY) scripts/check_template.py
 
 test: $(VENV)/.synced lint typecheck template
 	$(VENV)/bin/pytest -q

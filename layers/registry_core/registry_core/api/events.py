@@ -1,0 +1,51 @@
+"""Reading an API Gateway HTTP API payload v2.0 event."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from registry_core.domain.errors import InvalidParameterValue
+
+
+def method(event: dict[str, Any]) -> str:
+    return str(event.get("requestContext", {}).get("http", {}).get("method", "GET")).upper()
+
+
+def query_parameters(event: dict[str, Any]) -> dict[str, list[str]]:
+    """Query parameters with repeated keys kept as lists (API Gateway's queryStringParameters joins them)."""
+    raw = event.get("rawQueryString")
+    if raw:
+        return parse_qs(raw, keep_blank_values=True)
+    joined = event.get("queryStringParameters") or {}
+    return {key: value.split(",") for key, value in joined.items()}
+
+
+def json_body(event: dict[str, Any]) -> dict[str, Any]:
+    body = event.get("body")
+    if not body:
+        return {}
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidParameterValue("The request body is not valid base64-encoded UTF-8.") from None
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise InvalidParameterValue(f"The request body is not valid JSON: {error.msg}.") from None
+    if not isinstance(parsed, dict):
+        raise InvalidParameterValue("The request body must be a JSON object.")
+    return parsed
+
+
+def principal(event: dict[str, Any]) -> str | None:
+    """The caller's IAM identity, as API Gateway's IAM authorizer reports it."""
+    iam = (event.get("requestContext", {}).get("authorizer") or {}).get("iam") or {}
+    return iam.get("userArn") or iam.get("callerId") or None
+
+
+def request_id(event: dict[str, Any]) -> str:
+    return str(event.get("requestContext", {}).get("requestId", ""))

@@ -1,0 +1,47 @@
+"""Entities -> MLflow's JSON shapes (proto field names; empty and unset fields omitted, as MLflow's server does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_core.domain.entities import ModelVersion, RegisteredModel
+
+
+def _compact(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if value is not None and value != []}
+
+
+def model_version_json(version: ModelVersion) -> dict[str, Any]:
+    return _compact(
+        {
+            "name": version.name,
+            "version": str(version.version),
+            "creation_timestamp": version.creation_timestamp,
+            "last_updated_timestamp": version.last_updated_timestamp,
+            "user_id": version.user_id,
+            "current_stage": str(version.current_stage),
+            "description": version.description,
+            "source": version.source,
+            "run_id": version.run_id,
+            "status": str(version.status),
+            "status_message": version.status_message,
+            "tags": [{"key": key, "value": value} for key, value in version.tags.items()],
+            "run_link": version.run_link,
+            "aliases": list(version.aliases),
+            "model_id": version.model_id,
+        }
+    )
+
+
+def registered_model_json(model: RegisteredModel) -> dict[str, Any]:
+    return _compact(
+        {
+            "name": model.name,
+            "creation_timestamp": model.creation_timestamp,
+            "last_updated_timestamp": model.last_updated_timestamp,
+            "description": model.description,
+            "latest_versions": [model_version_json(version) for version in model.latest_versions()],
+            "tags": [{"key": key, "value": value} for key, value in model.tags.items()],
+            "aliases": [{"alias": alias, "version": str(version)} for alias, version in sorted(model.aliases.items())],
+        }
+    )

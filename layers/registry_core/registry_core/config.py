@@ -1,0 +1,23 @@
+"""Configuration, read from the environment once. No other module reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+
+class Settings(BaseModel):
+    table_name: str
+    bucket_name: str = ""
+    # The identity used when a request carries none (only the local server sends such requests).
+    default_principal: str = "anonymous"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings(
+        table_name=os.environ.get("SMR_TABLE_NAME", "smr-registry"),
+        bucket_name=os.environ.get("SMR_BUCKET_NAME", ""),
+    )

@@ -1,0 +1,257 @@
+"""The registry store on DynamoDB: the only module (with items.py) that talks to boto3."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import TYPE_CHECKING, Any
+
+from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.store import items, keys
+from registry_core.store.base import (
+    ConcurrentModification,
+    Index,
+    ItemTooLarge,
+    Page,
+    PageRequest,
+    RegistryStore,
+    ResumeKey,
+    Write,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# DynamoDB's limits.
+TRANSACTION_MAX_ITEMS = 100
+BATCH_GET_MAX_KEYS = 100
+BATCH_WRITE_MAX_ITEMS = 25
+_UNPROCESSED_RETRIES = 8
+
+_INDEX_NAMES: dict[Index, str | None] = {
+    Index.MODELS_BY_NAME: "gsi1",
+    Index.MODELS_BY_UPDATE: "gsi2",
+    Index.VERSIONS_BY_NAME: "gsi1",
+    Index.VERSIONS_BY_UPDATE: "gsi2",
+    Index.VERSIONS_BY_RUN: "gsi3",
+    Index.VERSIONS_OF_MODEL: None,
+}
+_INDEX_KEY_ATTRIBUTES: dict[str | None, tuple[str, ...]] = {
+    None: ("pk", "sk"),
+    "gsi1": ("pk", "sk", "gsi1pk", "gsi1sk"),
+    "gsi2": ("pk", "sk", "gsi2pk", "gsi2sk"),
+    "gsi3": ("pk", "sk", "gsi3pk", "gsi3sk"),
+}
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
+
+
+class DynamoDbRegistryStore(RegistryStore):
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        if client is None:
+            import boto3  # imported on first use: the cold-start cost is paid once, here
+            from botocore.config import Config
+
+            client = boto3.client(
+                "dynamodb",
+                config=Config(
+                    retries={"mode": "standard", "max_attempts": 4},
+                    connect_timeout=2,
+                    read_timeout=5,
+                    tcp_keepalive=True,
+                ),
+            )
+        self._client = client
+        self._table = table_name
+        self.round_trips = 0  # counted for the benchmark
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    def get_model(self, name: str) -> RegisteredModel | None:
+        self.round_trips += 1
+        response = self._client.get_item(
+            TableName=self._table, Key=items.serialize(keys.model_key(name)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return items.model_from_item(item) if item else None
+
+    def get_model_and_versions(
+        self, name: str, versions: list[int]
+    ) -> tuple[RegisteredModel | None, dict[int, ModelVersion]]:
+        found = self._batch_get([keys.model_key(name), *(keys.version_key(name, number) for number in set(versions))])
+        model_item = found.pop((keys.model_pk(name), keys.MODEL_SK), None)
+        read = [items.version_from_item(item) for item in found.values()]
+        return (items.model_from_item(model_item) if model_item else None), {v.version: v for v in read}
+
+    def get_version(self, name: str, version: int) -> ModelVersion | None:
+        self.round_trips += 1
+        response = self._client.get_item(
+            TableName=self._table, Key=items.serialize(keys.version_key(name, version)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return items.version_from_item(item) if item else None
+
+    def get_models(self, names: list[str]) -> dict[str, RegisteredModel]:
+        models: dict[str, RegisteredModel] = {}
+        unique = list(dict.fromkeys(names))
+        for start in range(0, len(unique), BATCH_GET_MAX_KEYS):
+            found = self._batch_get([keys.model_key(name) for name in unique[start : start + BATCH_GET_MAX_KEYS]])
+            for item in found.values():
+                model = items.model_from_item(item)
+                models[model.name] = model
+        return models
+
+    def _batch_get(self, key_list: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        request: dict[str, Any] = {
+            self._table: {"Keys": [items.serialize(key) for key in key_list], "ConsistentRead": True}
+        }
+        for attempt in range(_UNPROCESSED_RETRIES):
+            self.round_trips += 1
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table, []):
+                found[(item["pk"]["S"], item["sk"]["S"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            _backoff(attempt)
+        raise ConcurrentModification("DynamoDB left keys unprocessed; try again")
+
+    def query_models(self, request: PageRequest) -> Page[RegisteredModel]:
+        raw, last_key, index_name = self._query(request)
+        key_names = _INDEX_KEY_ATTRIBUTES[index_name]
+        return Page([(items.model_from_item(item), {name: item[name] for name in key_names}) for item in raw], last_key)
+
+    def query_versions(self, request: PageRequest) -> Page[ModelVersion]:
+        raw, last_key, index_name = self._query(request)
+        key_names = _INDEX_KEY_ATTRIBUTES[index_name]
+        return Page(
+            [(items.version_from_item(item), {name: item[name] for name in key_names}) for item in raw], last_key
+        )
+
+    def _query(self, request: PageRequest) -> tuple[list[dict[str, Any]], ResumeKey | None, str | None]:
+        index_name = _INDEX_NAMES[request.index]
+        values: dict[str, Any] = {}
+        if request.index is Index.VERSIONS_OF_MODEL:
+            condition = "pk = :pk AND begins_with(sk, :sk)"
+            values = {":pk": keys.model_pk(request.partition or ""), ":sk": keys.VERSION_SK_PREFIX}
+        elif request.index is Index.VERSIONS_BY_RUN:
+            condition = "gsi3pk = :pk"
+            values = {":pk": f"RUN#{request.partition}"}
+        else:
+            partition = (
+                keys.MODELS_PARTITION
+                if request.index in (Index.MODELS_BY_NAME, Index.MODELS_BY_UPDATE)
+                else keys.VERSIONS_PARTITION
+            )
+            prefix_attr = "gsi1" if index_name == "gsi1" else "gsi2"
+            condition = f"{prefix_attr}pk = :pk"
+            values = {":pk": partition}
+            if request.prefix:
+                condition += f" AND begins_with({prefix_attr}sk, :prefix)"
+                values[":prefix"] = request.prefix
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": items.serialize(values),
+            "ScanIndexForward": request.ascending,
+            "Limit": request.limit,
+        }
+        if index_name:
+            arguments["IndexName"] = index_name
+        else:
+            arguments["ConsistentRead"] = True
+        if request.start_key:
+            arguments["ExclusiveStartKey"] = request.start_key
+        self.round_trips += 1
+        response = self._client.query(**arguments)
+        return response.get("Items", []), response.get("LastEvaluatedKey"), index_name
+
+    # -- writes --------------------------------------------------------------------------------------------
+
+    def commit(self, write: Write) -> None:
+        actions: list[dict[str, Any]] = []
+        for model, expected_rev in write.put_models:
+            actions.append({"Put": self._conditional_model_put(model, expected_rev)})
+        for name, expected_rev in write.delete_models:
+            actions.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": items.serialize(keys.model_key(name)),
+                        "ConditionExpression": "rev = :rev",
+                        "ExpressionAttributeValues": items.serialize({":rev": expected_rev}),
+                    }
+                }
+            )
+        for version in write.new_versions:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": items.version_to_item(version),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        for version in write.put_versions:
+            actions.append({"Put": {"TableName": self._table, "Item": items.version_to_item(version)}})
+        for name, number in write.delete_versions:
+            actions.append(
+                {"Delete": {"TableName": self._table, "Key": items.serialize(keys.version_key(name, number))}}
+            )
+        if len(actions) > TRANSACTION_MAX_ITEMS:
+            raise ItemTooLarge(
+                f"a change may touch at most {TRANSACTION_MAX_ITEMS} items, this one touches {len(actions)}"
+            )
+        self.round_trips += 1
+        from botocore.exceptions import ClientError  # botocore is loaded by then
+
+        try:
+            self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            message = error.response.get("Error", {}).get("Message", "")
+            if code in (
+                "TransactionCanceledException",
+                "ConditionalCheckFailedException",
+                "TransactionConflictException",
+            ):
+                if "ValidationError" in message or "size" in message.lower():
+                    raise ItemTooLarge(message) from error
+                raise ConcurrentModification(message) from error
+            if code == "ValidationException" and "size" in message.lower():
+                raise ItemTooLarge(message) from error
+            raise
+
+    def _conditional_model_put(self, model: RegisteredModel, expected_rev: int | None) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": items.model_to_item(model)}
+        if expected_rev is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "rev = :rev"
+            put["ExpressionAttributeValues"] = items.serialize({":rev": expected_rev})
+        return put
+
+    def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:
+        self._batch_write([{"PutRequest": {"Item": items.version_to_item(version)}} for version in versions])
+
+    def delete_versions_in_batches(self, name: str, versions: list[int]) -> None:
+        self._batch_write(
+            [{"DeleteRequest": {"Key": items.serialize(keys.version_key(name, number))}} for number in versions]
+        )
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), BATCH_WRITE_MAX_ITEMS):
+            pending: dict[str, Any] = {self._table: requests[start : start + BATCH_WRITE_MAX_ITEMS]}
+            for attempt in range(_UNPROCESSED_RETRIES):
+                self.round_trips += 1
+                response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                _backoff(attempt)
+            else:
+                raise ConcurrentModification("DynamoDB left writes unprocessed; try again")

@@ -1,0 +1,152 @@
+"""An in-memory store with the DynamoDB store's contract, for fast unit tests of the service rules.
+
+The contract suite (tests/integration/test_store_contract.py) runs against both, so this fake cannot silently rot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.store import keys
+from registry_core.store.base import (
+    ConcurrentModification,
+    Index,
+    Page,
+    PageRequest,
+    RegistryStore,
+    ResumeKey,
+    Write,
+)
+
+
+def _model_sort_key(index: Index) -> Callable[[RegisteredModel], str]:
+    if index is Index.MODELS_BY_NAME:
+        return lambda model: keys.model_index_keys(model.name, model.last_updated_timestamp)["gsi1sk"]
+    return lambda model: keys.model_index_keys(model.name, model.last_updated_timestamp)["gsi2sk"]
+
+
+def _version_sort_key(index: Index) -> Callable[[ModelVersion], str]:
+    def sort_key(version: ModelVersion) -> str:
+        index_keys = keys.version_index_keys(
+            version.name, version.version, version.last_updated_timestamp, version.run_id
+        )
+        if index is Index.VERSIONS_BY_UPDATE:
+            return index_keys["gsi2sk"]
+        if index is Index.VERSIONS_OF_MODEL:
+            return keys.version_sk(version.version)
+        return index_keys["gsi1sk"]
+
+    return sort_key
+
+
+class InMemoryRegistryStore(RegistryStore):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, RegisteredModel] = {}
+        self._versions: dict[tuple[str, int], ModelVersion] = {}
+        self.round_trips = 0
+
+    def get_model(self, name: str) -> RegisteredModel | None:
+        with self._lock:
+            self.round_trips += 1
+            model = self._models.get(name)
+            return model.model_copy(deep=True) if model else None
+
+    def get_model_and_versions(
+        self, name: str, versions: list[int]
+    ) -> tuple[RegisteredModel | None, dict[int, ModelVersion]]:
+        with self._lock:
+            self.round_trips += 1
+            model = self._models.get(name)
+            found = {
+                n: self._versions[(name, n)].model_copy(deep=True) for n in versions if (name, n) in self._versions
+            }
+            return (model.model_copy(deep=True) if model else None), found
+
+    def get_version(self, name: str, version: int) -> ModelVersion | None:
+        with self._lock:
+            self.round_trips += 1
+            found = self._versions.get((name, version))
+            return found.model_copy(deep=True) if found else None
+
+    def get_models(self, names: list[str]) -> dict[str, RegisteredModel]:
+        with self._lock:
+            self.round_trips += 1
+            return {name: self._models[name].model_copy(deep=True) for name in names if name in self._models}
+
+    def query_models(self, request: PageRequest) -> Page[RegisteredModel]:
+        with self._lock:
+            self.round_trips += 1
+            sort_key = _model_sort_key(request.index)
+            candidates = [
+                model for model in self._models.values() if not request.prefix or model.name.startswith(request.prefix)
+            ]
+            return self._page(candidates, sort_key, request)
+
+    def query_versions(self, request: PageRequest) -> Page[ModelVersion]:
+        with self._lock:
+            self.round_trips += 1
+            candidates = list(self._versions.values())
+            if request.index is Index.VERSIONS_OF_MODEL:
+                candidates = [version for version in candidates if version.name == request.partition]
+            elif request.index is Index.VERSIONS_BY_RUN:
+                candidates = [version for version in candidates if version.run_id == request.partition]
+            elif request.prefix:
+                candidates = [version for version in candidates if version.name.startswith(request.prefix)]
+            return self._page(candidates, _version_sort_key(request.index), request)
+
+    @staticmethod
+    def _page(candidates: list[Any], sort_key: Callable[[Any], str], request: PageRequest) -> Page[Any]:
+        ordered = sorted(candidates, key=sort_key, reverse=not request.ascending)
+        if request.start_key:
+            after = request.start_key["k"]
+            ordered = [
+                entity
+                for entity in ordered
+                if (sort_key(entity) > after if request.ascending else sort_key(entity) < after)
+            ]
+        page = ordered[: request.limit]
+        more = len(ordered) > request.limit
+        resume = [(entity.model_copy(deep=True), {"k": sort_key(entity)}) for entity in page]
+        last_key: ResumeKey | None = resume[-1][1] if more and resume else None
+        return Page(resume, last_key)
+
+    def commit(self, write: Write) -> None:
+        with self._lock:
+            self.round_trips += 1
+            for model, expected_rev in write.put_models:
+                current = self._models.get(model.name)
+                if (expected_rev is None and current is not None) or (
+                    expected_rev is not None and (current is None or current.rev != expected_rev)
+                ):
+                    raise ConcurrentModification(f"model {model.name} changed")
+            for name, expected_rev in write.delete_models:
+                current = self._models.get(name)
+                if current is None or current.rev != expected_rev:
+                    raise ConcurrentModification(f"model {name} changed")
+            for version in write.new_versions:
+                if (version.name, version.version) in self._versions:
+                    raise ConcurrentModification(f"version {version.version} of {version.name} exists")
+            for model, _ in write.put_models:
+                self._models[model.name] = model.model_copy(deep=True)
+            for name, _ in write.delete_models:
+                del self._models[name]
+            for version in [*write.new_versions, *write.put_versions]:
+                self._versions[(version.name, version.version)] = version.model_copy(deep=True)
+            for name, number in write.delete_versions:
+                self._versions.pop((name, number), None)
+
+    def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:
+        with self._lock:
+            self.round_trips += 1
+            for version in versions:
+                self._versions[(version.name, version.version)] = version.model_copy(deep=True)
+
+    def delete_versions_in_batches(self, name: str, versions: list[int]) -> None:
+        with self._lock:
+            self.round_trips += 1
+            for number in versions:
+                self._versions.pop((name, number), None)

@@ -1,0 +1,173 @@
+"""The embedded AWS backend: moto's server, in this process, with every AWS request made atomic.
+
+moto's standalone server handles requests on many threads without serializing them, so two conditional writes
+to the same item can both pass their condition and one update is lost. In AWS each request is atomic; here one
+lock around moto's WSGI app gives the same guarantee (and the throughput of a single writer, which is plenty for
+a development server).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import boto3
+from botocore.config import Config
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wsgi import get_input_stream
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+LOGGER = logging.getLogger(__name__)
+
+# moto accepts any credentials; these are the values its documentation uses. Never real ones.
+LOCAL_ACCESS_KEY_ID = "testing"
+LOCAL_SECRET_ACCESS_KEY = "testing"
+LOCAL_REGION = "us-east-1"
+
+# A request carrying this header with the current token runs inside a snapshot (see SerializedWsgiApp.exclusive).
+SNAPSHOT_HEADER = "X-Smr-Snapshot"
+_SNAPSHOT_ENVIRON_KEY = "HTTP_X_SMR_SNAPSHOT"
+
+# DynamoDB actions that change nothing; every other AWS request that is not a GET or HEAD counts as a change.
+_DYNAMODB_READ_ACTIONS = frozenset(
+    {
+        "BatchGetItem",
+        "DescribeContinuousBackups",
+        "DescribeEndpoints",
+        "DescribeTable",
+        "DescribeTimeToLive",
+        "GetItem",
+        "ListTables",
+        "ListTagsOfResource",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+    }
+)
+
+
+def _changes_state(environ: WSGIEnvironment) -> bool:
+    if environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD", "OPTIONS"):
+        return False
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target.startswith("DynamoDB_"):
+        return target.partition(".")[2] not in _DYNAMODB_READ_ACTIONS
+    return True
+
+
+class SerializedWsgiApp:
+    """Runs a WSGI app one request at a time and counts the requests that may have changed its state."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._snapshot_token: str | None = None
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """How many state-changing requests have been served; persistence saves when it moves."""
+        return self._generation
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        # Read the body before taking the lock, so that a slow upload does not hold up everyone else.
+        body = get_input_stream(environ).read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        token = self._snapshot_token
+        if token is not None and environ.get(_SNAPSHOT_ENVIRON_KEY) == token:
+            # The snapshot holder already has the lock; its own requests must not wait for it.
+            return self._serve(environ, start_response)
+        with self._lock:
+            if _changes_state(environ):
+                self._generation += 1
+            return self._serve(environ, start_response)
+
+    def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        # Drain the response inside the lock: a lazily produced body would otherwise run unserialized.
+        result = self._app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[str]:
+        """Hold the lock across several requests (a consistent snapshot); yields the token they must carry."""
+        with self._lock:
+            self._snapshot_token = secrets.token_hex(16)
+            try:
+                yield self._snapshot_token
+            finally:
+                self._snapshot_token = None
+
+
+class EmbeddedAws:
+    """moto's server on host:port (0 picks a free port), in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        # Imported here: moto is a development dependency and takes a moment to import.
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        self.app = SerializedWsgiApp(DomainDispatcherApplication(create_backend_app))
+        self._host = host
+        self._server: BaseWSGIServer = make_server(
+            host, port, self.app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-aws", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+    @overload
+    def client(self, service: Literal["dynamodb"], snapshot_token: str | None = None) -> DynamoDBClient: ...
+
+    @overload
+    def client(self, service: Literal["s3"], snapshot_token: str | None = None) -> S3Client: ...
+
+    def client(self, service: str, snapshot_token: str | None = None) -> Any:
+        """A boto3 client for the embedded backend; with a token, its requests belong to that snapshot."""
+        client = boto3.session.Session().client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint_url,
+            region_name=LOCAL_REGION,
+            aws_access_key_id=LOCAL_ACCESS_KEY_ID,
+            aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
+            config=Config(retries={"mode": "standard"}, s3={"addressing_style": "path"}),
+        )
+        if snapshot_token is not None:
+
+            def add_token(request: Any, **_: Any) -> None:
+                request.headers[SNAPSHOT_HEADER] = snapshot_token
+
+            client.meta.events.register("before-send", add_token)
+        return client

@@ -1,0 +1,335 @@
+"""A local stand-in for API Gateway's HTTP API: route, build the payload v2.0 event, call the Lambda handler.
+
+The handlers are the very `functions/<operation>/app.py` files that Lambda runs, imported by file path; their
+response dicts become HTTP responses as API Gateway would make them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib.util
+import json
+import logging
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request, Response
+
+from smr_local.template import FunctionSettings, Route
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+LOGGER = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+API_ID = "smrlocal"
+STAGE = "$default"
+
+
+@dataclass(frozen=True)
+class LocalIdentity:
+    """Who every local request is from: what API Gateway's IAM authorizer would put in requestContext."""
+
+    account_id: str = "123456789012"
+    user_name: str = "smr-local"
+    access_key: str = "AKIAIOSFODNN7SMRLOCAL"
+    user_id: str = "AIDASMRLOCAL0000000000"
+
+    @property
+    def user_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:user/{self.user_name}"
+
+    def authorizer(self) -> dict[str, Any]:
+        return {
+            "iam": {
+                "accessKey": self.access_key,
+                "accountId": self.account_id,
+                "callerId": self.user_id,
+                "cognitoIdentity": None,
+                "principalOrgId": None,
+                "userArn": self.user_arn,
+                "userId": self.user_id,
+            }
+        }
+
+
+# --- the event -----------------------------------------------------------------------------------------------
+
+
+def _is_text(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def build_event(
+    request: Request,
+    route: Route,
+    identity: LocalIdentity,
+    now: datetime | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """The API Gateway HTTP API payload format 2.0 event for a request matched to a route."""
+    now = now or datetime.now(UTC)
+    raw_query = request.environ.get("QUERY_STRING", "")
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in request.headers.items():
+        lowered = name.lower()
+        if lowered == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+            continue
+        headers[lowered] = f"{headers[lowered]},{value}" if lowered in headers else value
+    headers.setdefault("x-forwarded-for", request.remote_addr or "127.0.0.1")
+    headers.setdefault("x-forwarded-proto", request.scheme)
+    headers.setdefault("x-forwarded-port", str(request.environ.get("SERVER_PORT", "")))
+    host = headers.get("host", "localhost")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": request.path,
+        "rawQueryString": raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": identity.account_id,
+            "apiId": API_ID,
+            "authorizer": identity.authorizer(),
+            "domainName": host,
+            "domainPrefix": host.split(".")[0],
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.headers.get("User-Agent", ""),
+            },
+            "requestId": request_id or uuid.uuid4().hex,
+            "routeKey": route.route_key,
+            "stage": STAGE,
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if raw_query:
+        # As API Gateway does: decoded, and the values of a repeated key joined with commas.
+        parameters: dict[str, str] = {}
+        for name, value in parse_qsl(raw_query, keep_blank_values=True):
+            parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
+        event["queryStringParameters"] = parameters
+    body = request.get_data(cache=False)
+    if body:
+        if _is_text(body):
+            event["body"] = body.decode("utf-8")
+        else:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+    return event
+
+
+# --- the context ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str
+    timeout_s: int
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def lambda_context(settings: FunctionSettings, identity: LocalIdentity, region: str) -> LambdaContext:
+    function_name = f"smr-local-{settings.function_id}"
+    return LambdaContext(
+        function_name=function_name,
+        memory_limit_in_mb=settings.memory_mb,
+        invoked_function_arn=f"arn:aws:lambda:{region}:{identity.account_id}:function:{function_name}",
+        aws_request_id=str(uuid.uuid4()),
+        timeout_s=settings.timeout_s,
+    )
+
+
+# --- the handlers --------------------------------------------------------------------------------------------
+
+
+class HandlerNotFound(LookupError):
+    """The template names a function whose code is not there (yet)."""
+
+
+class FunctionLoader:
+    """Imports each function's handler once, by file path, as Lambda's cold start would."""
+
+    def __init__(self, code_root: Path) -> None:
+        self._code_root = code_root
+        self._handlers: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    def handler(self, settings: FunctionSettings) -> Handler:
+        with self._lock:
+            if settings.function_id not in self._handlers:
+                self._handlers[settings.function_id] = self._import(settings)
+            return self._handlers[settings.function_id]
+
+    def _import(self, settings: FunctionSettings) -> Handler:
+        module_path, _, attribute = settings.handler.rpartition(".")
+        source = self._code_root / settings.code_uri / (module_path.replace(".", "/") + ".py")
+        if not source.is_file():
+            raise HandlerNotFound(f"{settings.function_id}: {source} does not exist")
+        # Every function has an app.py; a module name per function directory keeps them apart in sys.modules
+        # (its last part is the operation, e.g. smr_functions.create_registered_model).
+        module_name = f"smr_functions.{PurePosixPath(settings.code_uri).name}"
+        spec = importlib.util.spec_from_file_location(module_name, source)
+        if spec is None or spec.loader is None:
+            raise HandlerNotFound(f"{settings.function_id}: cannot import {source}")
+        module: ModuleType = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        handler = getattr(module, attribute, None)
+        if not callable(handler):
+            raise HandlerNotFound(f"{settings.function_id}: {source} has no function {attribute}")
+        return handler
+
+
+# --- the response --------------------------------------------------------------------------------------------
+
+
+def error_response(status: int, error_code: str, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    """An MLflow-shaped error, {"error_code", "message"}."""
+    response = Response(
+        json.dumps({"error_code": error_code, "message": message}),
+        status=status,
+        content_type="application/json",
+    )
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def to_http_response(result: Any) -> Response:
+    """What API Gateway makes of a handler's return value (payload format 2.0)."""
+    if not (isinstance(result, Mapping) and "statusCode" in result):
+        # Format 2.0 lets a handler return just the body: status 200, JSON.
+        body = result if isinstance(result, str) else json.dumps(result)
+        return Response(body, status=200, content_type="application/json")
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
+    headers = Headers()
+    for name, value in (result.get("headers") or {}).items():
+        headers.add(name, str(value))
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        for value in values:
+            headers.add(name, str(value))
+    for cookie in result.get("cookies") or []:
+        headers.add("Set-Cookie", cookie)
+    response = Response(data, status=int(result["statusCode"]), headers=headers)
+    if "content-type" not in {name.lower() for name in headers.keys()}:  # noqa: SIM118 - Headers is multi-valued
+        del response.headers["Content-Type"]
+    return response
+
+
+# --- the app -------------------------------------------------------------------------------------------------
+
+
+class LocalHttpApi:
+    """A WSGI app that serves the template's HttpApi routes with the functions' handlers."""
+
+    def __init__(
+        self,
+        routes: Iterable[Route],
+        functions: Mapping[str, FunctionSettings],
+        loader: FunctionLoader,
+        identity: LocalIdentity | None = None,
+        region: str = "us-east-1",
+    ) -> None:
+        self._routes: dict[str, dict[str, Route]] = {}
+        for route in routes:
+            self._routes.setdefault(route.path, {})[route.method] = route
+        self._functions = functions
+        self._loader = loader
+        self._identity = identity or LocalIdentity()
+        self._region = region
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        started = time.monotonic()
+        response, function_id = self._dispatch(request)
+        LOGGER.info(
+            "%s %s -> %d in %.0f ms%s",
+            request.method,
+            request.full_path.rstrip("?"),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            f" ({function_id})" if function_id else "",
+        )
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> tuple[Response, str | None]:
+        methods = self._routes.get(request.path)
+        if methods is None:
+            return error_response(404, "ENDPOINT_NOT_FOUND", f"No API route for {request.path}"), None
+        route = methods.get(request.method)
+        if route is None:
+            allowed = ", ".join(sorted(methods))
+            message = f"Method {request.method} is not allowed for {request.path}; allowed: {allowed}"
+            return error_response(405, "ENDPOINT_NOT_FOUND", message, [("Allow", allowed)]), None
+        settings = self._functions[route.function_id]
+        try:
+            handler = self._loader.handler(settings)
+        except HandlerNotFound as error:
+            LOGGER.error("%s", error)
+            return error_response(500, "INTERNAL_ERROR", str(error)), route.function_id
+        except Exception as error:
+            # An init error: Lambda logs it and tries the import again on the next invocation.
+            LOGGER.exception("%s failed to import", route.function_id)
+            message = f"{route.function_id} failed to import: {type(error).__name__}: {error}"
+            return error_response(500, "INTERNAL_ERROR", message), route.function_id
+        event = build_event(request, route, self._identity)
+        context = lambda_context(settings, self._identity, self._region)
+        try:
+            result = handler(event, context)
+        except Exception as error:
+            # In AWS this is an invocation error: the traceback goes to the function's log, the client gets a 500.
+            LOGGER.exception("%s raised", route.function_id)
+            return error_response(500, "INTERNAL_ERROR", f"{type(error).__name__}: {error}"), route.function_id
+        if context.get_remaining_time_in_millis() == 0:
+            LOGGER.warning("%s ran past its %d s timeout", route.function_id, settings.timeout_s)
+        try:
+            return to_http_response(result), route.function_id
+        except (TypeError, ValueError, binascii.Error) as error:
+            LOGGER.exception("%s returned a malformed response", route.function_id)
+            return error_response(500, "INTERNAL_ERROR", f"malformed handler response: {error}"), route.function_id

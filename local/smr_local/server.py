@@ -1,0 +1,202 @@
+"""`make run`: the registry on one port, an embedded AWS (moto) on another, data kept in a folder.
+
+    python -m smr_local [--host 127.0.0.1] [--port 5000] [--aws-port PORT+1] [--data-dir .smr]
+
+Environment defaults: SMR_HOST, SMR_PORT, SMR_AWS_PORT, SMR_DATA_DIR. Port 0 picks a free port (the chosen ones are
+printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it after a last save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from smr_local import template as stack
+from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
+from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
+from smr_local.persistence import DEFAULT_AUTOSAVE_INTERVAL_S, Persistence
+
+LOGGER = logging.getLogger("smr_local")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_DATA_DIR = stack.REPO_ROOT / ".smr"
+LOCAL_STACK = stack.StackContext(account_id=LocalIdentity().account_id, region=LOCAL_REGION)
+
+
+@dataclass(frozen=True)
+class Options:
+    host: str
+    port: int
+    aws_port: int
+    data_dir: Path
+    autosave_interval_s: float
+
+
+def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> Options:
+    environ = dict(os.environ) if environ is None else environ
+    parser = argparse.ArgumentParser(prog="python -m smr_local", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=environ.get("SMR_HOST", DEFAULT_HOST), help="address to listen on")
+    parser.add_argument(
+        "--port", type=int, default=int(environ.get("SMR_PORT", DEFAULT_PORT)), help="registry port (0: any free)"
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=int(environ["SMR_AWS_PORT"]) if environ.get("SMR_AWS_PORT") else None,
+        help="embedded AWS (moto) port; default: the registry port + 1 (0: any free)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(environ.get("SMR_DATA_DIR") or DEFAULT_DATA_DIR),
+        help="where models and artifacts are kept between runs",
+    )
+    parser.add_argument(
+        "--autosave-interval",
+        type=float,
+        default=DEFAULT_AUTOSAVE_INTERVAL_S,
+        help="seconds between saves while something changes",
+    )
+    arguments = parser.parse_args(argv)
+    aws_port = arguments.aws_port
+    if aws_port is None:
+        aws_port = arguments.port + 1 if arguments.port else 0
+    return Options(
+        host=arguments.host,
+        port=arguments.port,
+        aws_port=aws_port,
+        data_dir=arguments.data_dir.resolve(),
+        autosave_interval_s=arguments.autosave_interval,
+    )
+
+
+def function_environment(template: stack.Template, table_name: str, aws: EmbeddedAws) -> dict[str, str]:
+    """What the functions see: the template's Globals environment plus where the (local) AWS is."""
+    context = stack.StackContext(
+        account_id=LOCAL_STACK.account_id,
+        region=LOCAL_STACK.region,
+        stack_name=LOCAL_STACK.stack_name,
+        physical_ids={stack.single_resource(template, stack.TABLE_TYPE)[0]: table_name},
+    )
+    return {
+        **stack.function_environment(template, context),
+        "AWS_ENDPOINT_URL": aws.endpoint_url,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_REGION": LOCAL_REGION,
+        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def client_exports(registry_url: str, aws: EmbeddedAws, table_name: str, bucket: str) -> dict[str, str]:
+    """What a client sets to use this server (printed as `export` lines)."""
+    return {
+        "MLFLOW_REGISTRY_URI": registry_url,
+        "MLFLOW_S3_ENDPOINT_URL": aws.endpoint_url,
+        "AWS_ENDPOINT_URL": aws.endpoint_url,
+        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "SMR_BUCKET": bucket,
+        "SMR_TABLE": table_name,
+    }
+
+
+def serve(options: Options) -> int:
+    # Handlers first: a signal during start-up must still end in the clean stop below, not a bare exit.
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            # A second Ctrl-C while the last save runs: leave now. Files are replaced atomically, so the data
+            # directory holds the previous save or this one, never half of one.
+            LOGGER.warning("%s again: exiting without waiting for the save", signal.Signals(signum).name)
+            os._exit(1)
+        LOGGER.info("%s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    template = stack.load_template()
+    table_name = f"{LOCAL_STACK.stack_name}-registry"
+    bucket = stack.bucket_name(template, LOCAL_STACK)
+
+    aws = EmbeddedAws(options.host, options.aws_port)
+    aws.start()
+    # Before any handler is imported: they read their configuration once, at import.
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(function_environment(template, table_name, aws))
+
+    stack.create_table(aws.client("dynamodb"), table_name, template)
+    stack.create_bucket(aws.client("s3"), bucket, template)
+    persistence = Persistence(options.data_dir, aws, table_name, bucket, options.autosave_interval_s)
+    restored = persistence.restore()
+    LOGGER.info("restored %d items and %d objects from %s", restored.items, restored.objects, options.data_dir)
+
+    # Lambda puts the layer's python/ directory on sys.path; here the layer's source is the equivalent.
+    layer_path = str(stack.REPO_ROOT / "layers" / "registry_core")
+    if layer_path not in sys.path:
+        sys.path.insert(0, layer_path)
+    functions = {
+        function_id: stack.function_settings(template, function_id)
+        for function_id in stack.resources_of_type(template, stack.FUNCTION_TYPE)
+    }
+    api = LocalHttpApi(stack.http_routes(template), functions, FunctionLoader(stack.REPO_ROOT), region=LOCAL_REGION)
+    http: BaseWSGIServer = make_server(options.host, options.port, api, threaded=True)
+    # A short poll interval only makes shutdown prompt; requests are served as they arrive either way.
+    http_thread = threading.Thread(
+        target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-http", daemon=True
+    )
+    http_thread.start()
+
+    registry_url = f"http://{options.host}:{http.server_port}"
+    print(f"smr local registry on {registry_url} (embedded AWS on {aws.endpoint_url}, data in {options.data_dir})")
+    print("# To use it, set:")
+    for name, value in client_exports(registry_url, aws, table_name, bucket).items():
+        print(f"export {name}={value}")
+    print("# Ctrl-C stops it; models and artifacts are kept in the data directory.", flush=True)
+
+    persistence.start_autosave()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        http.shutdown()
+        http_thread.join()
+        http.server_close()
+        persistence.stop()
+        aws.stop()
+    LOGGER.info("saved to %s; bye", options.data_dir)
+    return 0
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    # Our own handler, not the root's: Powertools' Logger(service="smr") filters the root handlers to drop every
+    # record whose logger name contains "smr" (its log deduplication), which would silence smr_local.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False
+    # One line per registry request comes from the gateway; werkzeug's and moto's own request logs are noise.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    return serve(parse_options(argv))

@@ -1,0 +1,141 @@
+"""One contract, two stores: the in-memory fake must behave as the DynamoDB store does, or it would lie to the
+unit tests that rely on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from registry_core.domain.entities import ModelVersion, RegisteredModel, Stage
+from registry_core.store.base import ConcurrentModification, Index, PageRequest, RegistryStore, Write
+from registry_core.store.dynamodb import DynamoDbRegistryStore
+from registry_core.store.memory import InMemoryRegistryStore
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request: pytest.FixtureRequest) -> RegistryStore:
+    if request.param == "memory":
+        return InMemoryRegistryStore()
+    dynamodb_store: DynamoDbRegistryStore = request.getfixturevalue("dynamodb_store")
+    return dynamodb_store
+
+
+def _model(name: str, updated: int = 1000, **fields: Any) -> RegisteredModel:
+    return RegisteredModel(name=name, creation_timestamp=1000, last_updated_timestamp=updated, **fields)
+
+
+def _version(name: str, number: int, updated: int = 1000, run_id: str | None = None) -> ModelVersion:
+    return ModelVersion(
+        name=name,
+        version=number,
+        creation_timestamp=1000,
+        last_updated_timestamp=updated,
+        source=f"s3://bucket/{name}/{number}",
+        run_id=run_id,
+        tags={"team": "risk", "unicode": "é✓"},
+    )
+
+
+def test_a_committed_model_reads_back_whole(store: RegistryStore) -> None:
+    model = _model("fraud", description="d", tags={"a": "b"}, aliases={"champion": 1}, next_version=2)
+    model.stages = {1: Stage.PRODUCTION}
+    model.copies = {1: _version("fraud", 1)}
+    store.commit(Write(put_models=[(model, None)], new_versions=[_version("fraud", 1)]))
+    read = store.get_model("fraud")
+    assert read == model
+    both = store.get_model_and_version("fraud", 1)
+    assert both == (model, _version("fraud", 1))
+    assert store.get_model_and_version("fraud", 2) == (model, None)
+    assert store.get_model("other") is None
+
+
+def test_creating_an_existing_name_conflicts(store: RegistryStore) -> None:
+    store.commit(Write(put_models=[(_model("fraud"), None)]))
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(put_models=[(_model("fraud", description="second"), None)]))
+    read = store.get_model("fraud")
+    assert read is not None and read.description is None
+
+
+def test_a_stale_revision_conflicts_and_nothing_of_the_write_lands(store: RegistryStore) -> None:
+    store.commit(Write(put_models=[(_model("fraud"), None)]))
+    moved = _model("fraud", rev=1)
+    store.commit(Write(put_models=[(moved, 0)]))
+    stale = _model("fraud", rev=1, description="stale")
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(put_models=[(stale, 0)], new_versions=[_version("fraud", 1)]))
+    assert store.get_version("fraud", 1) is None
+    read = store.get_model("fraud")
+    assert read is not None and read.description is None
+
+
+def test_a_version_number_cannot_be_created_twice(store: RegistryStore) -> None:
+    store.commit(Write(put_models=[(_model("fraud"), None)], new_versions=[_version("fraud", 1)]))
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(put_models=[(_model("fraud", rev=1), 0)], new_versions=[_version("fraud", 1)]))
+    read = store.get_model("fraud")
+    assert read is not None and read.rev == 0
+
+
+def test_versions_of_a_model_page_in_version_order(store: RegistryStore) -> None:
+    store.commit(Write(put_models=[(_model("fraud"), None)], new_versions=[_version("fraud", n) for n in range(1, 8)]))
+    store.commit(Write(put_models=[(_model("other"), None)], new_versions=[_version("other", 1)]))
+    seen: list[int] = []
+    start = None
+    while True:
+        page = store.query_versions(
+            PageRequest(Index.VERSIONS_OF_MODEL, False, partition="fraud", start_key=start, limit=3)
+        )
+        seen.extend(version.version for version, _ in page.items)
+        if page.last_key is None:
+            break
+        start = page.last_key
+    assert seen == [7, 6, 5, 4, 3, 2, 1]
+
+
+def test_resuming_after_any_returned_item_continues_right_after_it(store: RegistryStore) -> None:
+    for name in ["a", "b", "c", "d", "e"]:
+        store.commit(Write(put_models=[(_model(name), None)]))
+    first = store.query_models(PageRequest(Index.MODELS_BY_NAME, True, limit=5))
+    _, key_after_b = first.items[1]
+    rest = store.query_models(PageRequest(Index.MODELS_BY_NAME, True, start_key=key_after_b, limit=10))
+    assert [model.name for model, _ in rest.items] == ["c", "d", "e"]
+
+
+def test_models_page_by_name_prefix_and_by_last_update(store: RegistryStore) -> None:
+    for index, name in enumerate(["fraud-a", "fraud-b", "churn", "fraud-c"]):
+        store.commit(Write(put_models=[(_model(name, updated=5000 - index), None)]))
+    by_prefix = store.query_models(PageRequest(Index.MODELS_BY_NAME, True, prefix="fraud-", limit=10))
+    assert [model.name for model, _ in by_prefix.items] == ["fraud-a", "fraud-b", "fraud-c"]
+    by_update = store.query_models(PageRequest(Index.MODELS_BY_UPDATE, False, limit=10))
+    assert [model.name for model, _ in by_update.items] == ["fraud-a", "fraud-b", "churn", "fraud-c"]
+
+
+def test_versions_are_found_by_run(store: RegistryStore) -> None:
+    store.commit(
+        Write(
+            put_models=[(_model("fraud"), None)],
+            new_versions=[_version("fraud", 1, run_id="r1"), _version("fraud", 2, run_id="r2")],
+        )
+    )
+    page = store.query_versions(PageRequest(Index.VERSIONS_BY_RUN, partition="r2"))
+    assert [version.version for version, _ in page.items] == [2]
+
+
+def test_batch_reads_and_cleanup_writes(store: RegistryStore) -> None:
+    for name in ["a", "b"]:
+        store.commit(Write(put_models=[(_model(name), None)]))
+    assert set(store.get_models(["a", "b", "missing", "a"])) == {"a", "b"}
+    store.put_versions_in_batches([_version("a", n) for n in range(1, 31)])
+    assert store.get_version("a", 30) == _version("a", 30)
+    store.delete_versions_in_batches("a", list(range(1, 31)))
+    assert store.query_versions(PageRequest(Index.VERSIONS_OF_MODEL, partition="a")).items == []
+
+
+def test_deleting_a_model_needs_its_current_revision(store: RegistryStore) -> None:
+    store.commit(Write(put_models=[(_model("a"), None)]))
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(delete_models=[("a", 7)]))
+    store.commit(Write(delete_models=[("a", 0)]))
+    assert store.get_model("a") is None

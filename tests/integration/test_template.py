@@ -1,0 +1,359 @@
+"""template.yaml keeps the contract of docs/design.md: one function and route per operation, IAM auth, least
+privilege, and a table and bucket built as designed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scripts.check_template import dependency_graph, find_cycles, load_sam_template, transform
+from tests.support.template import (
+    BUCKET_TYPE,
+    FUNCTION_TYPE,
+    HTTP_API_TYPE,
+    REPO_ROOT,
+    TABLE_TYPE,
+    StackContext,
+    bucket_name,
+    create_bucket,
+    create_table,
+    function_environment,
+    function_settings,
+    function_statements,
+    http_routes,
+    policy_actions,
+    resources_of_type,
+    single_resource,
+    stack_template,
+)
+
+API_PREFIX = "/api/2.0/mlflow/"
+READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+BATCH_WRITE = "dynamodb:BatchWriteItem"
+O_VERSIONS_OPERATIONS = {"rename_registered_model", "delete_registered_model"}
+
+
+def _design_operations() -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(operation, methods, path, kind) for every row of docs/design.md's operations table."""
+    text = (REPO_ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    section = text.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not re.fullmatch(r"[a-z_]+", cells[0]):
+            continue
+        operation, methods, path, kind = cells
+        rows.append((operation, tuple(m.strip() for m in methods.split("+")), API_PREFIX + path, kind.split()[0]))
+    return rows
+
+
+OPERATIONS = _design_operations()
+READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
+WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
+
+
+def _function_id(operation: str) -> str:
+    return "".join(part.capitalize() for part in operation.split("_")) + "Function"
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_design_table_lists_all_21_operations() -> None:
+    assert len(OPERATIONS) == 21
+    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == 21
+
+
+def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
+    functions = resources_of_type(stack_template(), FUNCTION_TYPE)
+    assert set(functions) == {_function_id(operation) for operation, _, _, _ in OPERATIONS}
+
+
+@pytest.mark.parametrize(("operation", "methods", "path", "kind"), OPERATIONS, ids=[row[0] for row in OPERATIONS])
+def test_operation_is_served_by_its_function_on_its_routes(
+    operation: str, methods: tuple[str, ...], path: str, kind: str
+) -> None:
+    template = stack_template()
+    function_id = _function_id(operation)
+    settings = function_settings(template, function_id)
+    assert settings.code_uri.rstrip("/") == f"functions/{operation}"
+    assert settings.handler == "app.handler"
+    routes = {(route.method, route.path) for route in http_routes(template) if route.function_id == function_id}
+    assert routes == {(method, path) for method in methods}
+
+
+def test_no_two_functions_share_a_route() -> None:
+    route_keys = [route.route_key for route in http_routes(stack_template())]
+    assert len(route_keys) == len(set(route_keys)) == 22  # get_latest_versions answers both POST and GET
+
+
+def test_every_route_belongs_to_the_one_http_api() -> None:
+    template = stack_template()
+    (api_id,) = resources_of_type(template, HTTP_API_TYPE)
+    for function_id, function in resources_of_type(template, FUNCTION_TYPE).items():
+        for event in function["Properties"]["Events"].values():
+            assert event["Type"] == "HttpApi", function_id
+            assert event["Properties"]["ApiId"] == {"Ref": api_id}, function_id
+            # No route may opt out of the default (IAM) authorizer.
+            assert "Auth" not in event["Properties"], function_id
+
+
+def test_the_http_api_requires_iam_authorization_and_logs_access() -> None:
+    template = stack_template()
+    (api,) = resources_of_type(template, HTTP_API_TYPE).values()
+    properties = api["Properties"]
+    assert properties["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    assert properties["Auth"].get("EnableIamAuthorizer") is True
+    destination = properties["AccessLogSettings"]["DestinationArn"]
+    (log_group_id,) = destination["Fn::GetAtt"][:1]
+    assert template["Resources"][log_group_id]["Type"] == "AWS::Logs::LogGroup"
+    assert "$context.requestId" in properties["AccessLogSettings"]["Format"]
+
+
+def test_function_globals_match_the_runtime_contract() -> None:
+    template = stack_template()
+    globals_ = template["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.12"
+    assert globals_["Architectures"] == ["arm64"]
+    assert globals_["MemorySize"] == 512
+    assert globals_["Timeout"] == 10
+    assert globals_["Tracing"] == "Active"
+    (layer_id,) = resources_of_type(template, "AWS::Serverless::LayerVersion")
+    assert globals_["Layers"] == [{"Ref": layer_id}]
+    variables = globals_["Environment"]["Variables"]
+    table_id, _ = single_resource(template, TABLE_TYPE)
+    assert variables["SMR_TABLE_NAME"] == {"Ref": table_id}
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "smr"
+    assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO"
+
+
+def test_functions_name_the_bucket_without_referring_to_it() -> None:
+    # A Ref/GetAtt to the bucket would close a cycle once the bucket notifies a function.
+    # The context knows no physical id for the bucket: a Ref, GetAtt or ${Bucket} would not resolve.
+    template = stack_template()
+    table_id, _ = single_resource(template, TABLE_TYPE)
+    context = StackContext(account_id="111122223333", region="eu-west-1", physical_ids={table_id: "t"})
+    assert function_environment(template, context)["SMR_BUCKET_NAME"] == bucket_name(template, context)
+
+
+def test_only_the_o_versions_operations_get_a_long_timeout() -> None:
+    template = stack_template()
+    for operation, _, _, _ in OPERATIONS:
+        expected = 300 if operation in O_VERSIONS_OPERATIONS else 10
+        assert function_settings(template, _function_id(operation)).timeout_s == expected, operation
+
+
+def test_the_layer_is_built_from_the_registry_core_directory() -> None:
+    template = stack_template()
+    (layer,) = resources_of_type(template, "AWS::Serverless::LayerVersion").values()
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "layers/registry_core"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert (REPO_ROOT / "layers" / "registry_core" / "requirements.txt").is_file()
+
+
+# --- least privilege -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function_id", sorted(resources_of_type(stack_template(), FUNCTION_TYPE)))
+def test_no_function_may_scan_or_use_wildcards(function_id: str) -> None:
+    template = stack_template()
+    actions = policy_actions(template, function_id)
+    assert "dynamodb:Scan" not in actions
+    assert not any("*" in action for action in actions), actions
+    for statement in function_statements(template, function_id):
+        assert statement["Effect"] == "Allow"
+        for resource in _as_list(statement["Resource"]):
+            assert resource != "*", function_id
+
+
+@pytest.mark.parametrize("operation", READ_OPERATIONS)
+def test_read_functions_only_read(operation: str) -> None:
+    assert policy_actions(stack_template(), _function_id(operation)) == READ_ACTIONS
+
+
+@pytest.mark.parametrize("operation", WRITE_OPERATIONS)
+def test_write_functions_read_and_write_and_only_two_batch_write(operation: str) -> None:
+    expected = READ_ACTIONS | WRITE_ACTIONS
+    if operation in O_VERSIONS_OPERATIONS:
+        expected = expected | {BATCH_WRITE}
+    assert policy_actions(stack_template(), _function_id(operation)) == expected
+
+
+def test_functions_may_touch_only_the_table_and_its_indexes() -> None:
+    template = stack_template()
+    table_id, _ = single_resource(template, TABLE_TYPE)
+    allowed = [{"Fn::GetAtt": [table_id, "Arn"]}, {"Fn::Sub": f"${{{table_id}.Arn}}/index/*"}]
+    for function_id in resources_of_type(template, FUNCTION_TYPE):
+        for statement in function_statements(template, function_id):
+            for resource in _as_list(statement["Resource"]):
+                assert resource in allowed, (function_id, resource)
+
+
+def test_no_function_has_rights_on_the_bucket_yet() -> None:
+    template = stack_template()
+    for function_id in resources_of_type(template, FUNCTION_TYPE):
+        assert not any(action.startswith("s3:") for action in policy_actions(template, function_id)), function_id
+
+
+# --- the table -----------------------------------------------------------------------------------------------
+
+
+def test_the_table_is_keyed_and_indexed_as_designed() -> None:
+    _, table = single_resource(stack_template(), TABLE_TYPE)
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"gsi1", "gsi2", "gsi3"}
+    for name, index in indexes.items():
+        assert index["KeySchema"] == [
+            {"AttributeName": f"{name}pk", "KeyType": "HASH"},
+            {"AttributeName": f"{name}sk", "KeyType": "RANGE"},
+        ]
+        assert index["Projection"] == {"ProjectionType": "ALL"}
+    attributes = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    assert attributes == {name: "S" for name in ("pk", "sk", *(f"gsi{i}{k}" for i in (1, 2, 3) for k in ("pk", "sk")))}
+
+
+def test_the_table_is_protected() -> None:
+    template = stack_template()
+    table_id, table = single_resource(template, TABLE_TYPE)
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["DeletionProtectionEnabled"] is True
+    assert template["Resources"][table_id]["DeletionPolicy"] == "Retain"
+
+
+# --- the bucket ----------------------------------------------------------------------------------------------
+
+
+def test_the_bucket_is_private_encrypted_versioned_and_tls_only() -> None:
+    template = stack_template()
+    bucket_id, bucket = single_resource(template, BUCKET_TYPE)
+    assert "BucketName" in bucket
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms", "aws:kms:dsse"}
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    policies = [
+        policy["Properties"]
+        for policy in resources_of_type(template, "AWS::S3::BucketPolicy").values()
+        if policy["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    (policy,) = policies
+    denials = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert any(s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false" for s in denials)
+
+
+def test_outputs_give_the_api_url_table_and_bucket() -> None:
+    outputs = stack_template()["Outputs"]
+    values = repr([output["Value"] for output in outputs.values()])
+    table_id, _ = single_resource(stack_template(), TABLE_TYPE)
+    bucket_id, _ = single_resource(stack_template(), BUCKET_TYPE)
+    (api_id,) = resources_of_type(stack_template(), HTTP_API_TYPE)
+    for logical_id in (table_id, bucket_id, api_id):
+        assert logical_id in values
+
+
+def test_every_code_uri_is_a_directory_named_after_its_operation() -> None:
+    for route in http_routes(stack_template()):
+        assert Path(route.code_uri).name == route.operation
+        assert route.code_uri.startswith("functions/")
+
+
+# --- after the SAM transform ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    return transform(load_sam_template(REPO_ROOT / "template.yaml"), "us-east-1")
+
+
+def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, Any]) -> None:
+    (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    operations = [op for methods in api["Properties"]["Body"]["paths"].values() for op in methods.values()]
+    assert len(operations) == 22
+    assert all(operation["security"] == [{"AWS_IAM": []}] for operation in operations)
+
+
+def test_after_the_transform_there_is_no_dependency_cycle(transformed: dict[str, Any]) -> None:
+    assert find_cycles(dependency_graph(transformed)) == []
+
+
+def test_the_cycle_finder_sees_a_bucket_notifying_a_function_that_names_it() -> None:
+    graph = {"Bucket": {"Permission"}, "Permission": {"Function"}, "Function": {"Bucket"}, "Table": set()}
+    assert find_cycles(graph) == [["Bucket", "Function", "Permission"]]
+
+
+# --- built in moto from the template's own definitions -------------------------------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+def test_the_table_created_from_the_template_has_the_designed_keys_and_indexes(aws: None) -> None:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    create_table(client, "smr-template-test")
+    table = client.describe_table(TableName="smr-template-test")["Table"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
+    indexes = {
+        index["IndexName"]: (
+            [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]],
+            index["Projection"]["ProjectionType"],
+        )
+        for index in table["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {f"gsi{i}": ([(f"gsi{i}pk", "HASH"), (f"gsi{i}sk", "RANGE")], "ALL") for i in (1, 2, 3)}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["DeletionProtectionEnabled"] is True
+    backups = client.describe_continuous_backups(TableName="smr-template-test")["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_the_bucket_created_from_the_template_is_private_encrypted_and_versioned(aws: None) -> None:
+    client = boto3.client("s3", region_name="us-east-1")
+    create_bucket(client, "smr-template-test")
+    assert client.get_bucket_versioning(Bucket="smr-template-test")["Status"] == "Enabled"
+    block = client.get_public_access_block(Bucket="smr-template-test")["PublicAccessBlockConfiguration"]
+    assert set(block.values()) == {True}
+    encryption = client.get_bucket_encryption(Bucket="smr-template-test")["ServerSideEncryptionConfiguration"]
+    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    ownership = client.get_bucket_ownership_controls(Bucket="smr-template-test")["OwnershipControls"]
+    assert ownership["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def test_the_bucket_name_resolves_per_account_and_region() -> None:
+    name = bucket_name(stack_template(), StackContext(account_id="111122223333", region="eu-west-1"))
+    assert name == "smr-artifacts-111122223333-eu-west-1"
+    assert re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name)
+
+
+def test_function_environment_resolves_against_the_local_stack() -> None:
+    template = stack_template()
+    table_id, _ = single_resource(template, TABLE_TYPE)
+    environment = function_environment(template, StackContext(physical_ids={table_id: "the-table"}))
+    assert environment["SMR_TABLE_NAME"] == "the-table"
+    assert environment["SMR_BUCKET_NAME"] == "smr-artifacts-123456789012-us-east-1"
