@@ -8,6 +8,7 @@ is a single conditional transaction on it.
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -86,8 +87,14 @@ class ModelVersion(BaseModel):
         return self.storage_location or self.source
 
 
+def new_model_uid() -> str:
+    return uuid.uuid4().hex
+
+
 class RegisteredModel(BaseModel):
     name: str
+    # Stable across renames: names the model's artifact prefix in S3 (models/<uid>/<version>/).
+    uid: str = Field(default_factory=new_model_uid)
     creation_timestamp: int
     last_updated_timestamp: int
     description: str | None = None
