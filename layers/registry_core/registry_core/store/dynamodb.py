@@ -51,10 +51,11 @@ def _backoff(attempt: int) -> None:
 class DynamoDbRegistryStore(RegistryStore):
     def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
         if client is None:
-            import boto3  # imported on first use: the cold-start cost is paid once, here
+            # botocore rather than boto3: boto3 would also import s3transfer, which this store never uses.
+            import botocore.session
             from botocore.config import Config
 
-            client = boto3.client(
+            client = botocore.session.get_session().create_client(  # type: ignore[assignment]
                 "dynamodb",
                 config=Config(
                     retries={"mode": "standard", "max_attempts": 4},
@@ -63,7 +64,7 @@ class DynamoDbRegistryStore(RegistryStore):
                     tcp_keepalive=True,
                 ),
             )
-        self._client = client
+        self._client: DynamoDBClient = client  # type: ignore[assignment]
         self._table = table_name
         self.round_trips = 0  # counted for the benchmark
 

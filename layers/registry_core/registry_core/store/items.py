@@ -2,49 +2,23 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 from registry_core.store import keys
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+from registry_core.store.attribute_values import from_item, to_item
 
 MODEL_KIND = "model"
 VERSION_KIND = "version"
 _KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "kind")
 
 
-def _to_dynamo(value: Any) -> Any:
-    if isinstance(value, float):
-        # DynamoDB numbers are decimals; str() keeps the float's shortest exact repr.
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {key: _to_dynamo(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_to_dynamo(item) for item in value]
-    return value
-
-
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _from_dynamo(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(item) for item in value]
-    return value
-
-
 def serialize(document: dict[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(_to_dynamo(value)) for key, value in document.items()}
+    return to_item(document)
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _from_dynamo(_deserializer.deserialize(value)) for key, value in item.items()}
+    return from_item(item)
 
 
 def model_to_item(model: RegisteredModel) -> dict[str, Any]:
