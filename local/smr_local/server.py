@@ -97,6 +97,10 @@ def function_environment(template: stack.Template, table_name: str, aws: Embedde
         "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
         "AWS_EC2_METADATA_DISABLED": "true",
+        # moto, unlike DynamoDB, does not deduplicate a retried TransactWriteItems by its ClientRequestToken, and it
+        # answers slowly under load behind its lock: a short read timeout would make botocore retry a write that
+        # already landed. Locally, wait instead.
+        "SMR_DYNAMODB_READ_TIMEOUT_S": "120",
     }
 
 

@@ -13,6 +13,8 @@ class Settings(BaseModel):
     bucket_name: str = ""
     # The identity used when a request carries none (only the local server sends such requests).
     default_principal: str = "anonymous"
+    # DynamoDB answers in milliseconds; a retried write is deduplicated by its ClientRequestToken.
+    dynamodb_read_timeout_s: float = 5.0
 
 
 @lru_cache(maxsize=1)
@@ -20,4 +22,5 @@ def settings() -> Settings:
     return Settings(
         table_name=os.environ.get("SMR_TABLE_NAME", "smr-registry"),
         bucket_name=os.environ.get("SMR_BUCKET_NAME", ""),
+        dynamodb_read_timeout_s=float(os.environ.get("SMR_DYNAMODB_READ_TIMEOUT_S", "5")),
     )

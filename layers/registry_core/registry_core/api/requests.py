@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from registry_core.search.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
 )
+
+# MLflow's server reads an absent (or null) optional string field as "" and stores that, so clients read back "".
+Text = Annotated[StrictStr, BeforeValidator(lambda value: "" if value is None else value)]
 
 
 class Request(BaseModel):
@@ -31,7 +36,7 @@ Version = StrictStr | int
 class CreateRegisteredModel(Request):
     name: StrictStr
     tags: list[Tag] = Field(default_factory=list)
-    description: StrictStr | None = None
+    description: Text = ""
 
 
 class RenameRegisteredModel(Request):
@@ -41,7 +46,7 @@ class RenameRegisteredModel(Request):
 
 class UpdateRegisteredModel(Request):
     name: StrictStr
-    description: StrictStr | None = None
+    description: Text = ""
 
 
 class ModelName(Request):
@@ -85,10 +90,10 @@ class ModelAlias(Request):
 class CreateModelVersion(Request):
     name: StrictStr
     source: StrictStr
-    run_id: StrictStr | None = None
+    run_id: Text = ""
     tags: list[Tag] = Field(default_factory=list)
-    run_link: StrictStr | None = None
-    description: StrictStr | None = None
+    run_link: Text = ""
+    description: Text = ""
     model_id: StrictStr | None = None
 
 
@@ -100,7 +105,7 @@ class ModelVersionRef(Request):
 class UpdateModelVersion(Request):
     name: StrictStr
     version: Version
-    description: StrictStr | None = None
+    description: Text = ""
 
 
 class SearchModelVersions(Request):

@@ -18,7 +18,7 @@ def default_store() -> RegistryStore:
     from registry_core.config import settings
     from registry_core.store.dynamodb import DynamoDbRegistryStore
 
-    return DynamoDbRegistryStore(settings().table_name)
+    return DynamoDbRegistryStore(settings().table_name, read_timeout_s=settings().dynamodb_read_timeout_s)
 
 
 def registry_service(caller: Caller | None = None) -> RegistryService:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.entities import ModelVersion, RegisteredModel
@@ -49,7 +50,7 @@ def _backoff(attempt: int) -> None:
 
 
 class DynamoDbRegistryStore(RegistryStore):
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None, read_timeout_s: float = 5.0) -> None:
         if client is None:
             # botocore rather than boto3: boto3 would also import s3transfer, which this store never uses.
             import botocore.session
@@ -60,7 +61,7 @@ class DynamoDbRegistryStore(RegistryStore):
                 config=Config(
                     retries={"mode": "standard", "max_attempts": 4},
                     connect_timeout=2,
-                    read_timeout=5,
+                    read_timeout=read_timeout_s,
                     tcp_keepalive=True,
                 ),
             )
@@ -211,7 +212,12 @@ class DynamoDbRegistryStore(RegistryStore):
         from botocore.exceptions import ClientError  # botocore is loaded by then
 
         try:
-            self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+            # One token per commit: botocore's own retries of this call reuse it, so DynamoDB applies the write once
+            # even when a response was lost; a replay after a real conflict is a new commit with a new token.
+            self._client.transact_write_items(
+                TransactItems=actions,  # type: ignore[arg-type]
+                ClientRequestToken=uuid.uuid4().hex,
+            )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             message = error.response.get("Error", {}).get("Message", "")
