@@ -157,6 +157,19 @@ def test_a_missing_source_fails_the_registration_with_a_reason(harness: Harness)
     assert failed.status_message is not None and "nothing/here" in failed.status_message
 
 
+def test_another_versions_files_are_copied_not_shared(harness: Harness) -> None:
+    harness.registry.create_registered_model(MODEL)
+    harness.put("run/m/MLmodel", b"x", SOURCE_BUCKET)
+    harness.service.create_model_version(MODEL, f"s3://{SOURCE_BUCKET}/run/m")
+    harness.drain_copies()
+    first = harness.registry.get_model_version(MODEL, 1).download_uri
+    harness.service.create_model_version(MODEL, first)
+    harness.drain_copies()
+    second = harness.registry.get_model_version(MODEL, 2)
+    assert second.status is VersionStatus.READY and second.source == first
+    assert second.download_uri == first.replace("/1/files", "/2/files")
+
+
 @pytest.mark.parametrize("source", ["runs:/abc/model", "models:/other/1", "file:///tmp/model", "mlflow-artifacts:/x"])
 def test_sources_smr_cannot_read_are_recorded_as_given(harness: Harness, source: str) -> None:
     harness.registry.create_registered_model(MODEL)
@@ -288,6 +301,23 @@ def test_an_mlmodel_event_defers_to_the_smr_json_of_its_folder(harness: Harness)
     mlmodel_etag = harness.s3.head_object(Bucket=BUCKET, Key=f"incoming/{MODEL}/both/MLmodel")["ETag"].strip('"')
     assert harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/both/MLmodel", mlmodel_etag) is None
     assert harness.store.get_model(MODEL) is None
+
+
+def test_an_smr_json_after_the_mlmodel_registered_the_folder_adds_its_metadata_to_that_version(
+    harness: Harness,
+) -> None:
+    mlmodel_etag = _folder(harness, "late", manifest=None)
+    harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/late/MLmodel", mlmodel_etag)
+    harness.drain_copies()
+    key = f"incoming/{MODEL}/late/smr.json"
+    etag = harness.put(
+        key, json.dumps({"description": "late", "aliases": ["champion"], "stage": "Production"}).encode()
+    )
+    upload = harness.service.register_from_event(BUCKET, key, etag)
+    assert upload is not None and upload.version == 1 and upload.reason is None
+    version = harness.registry.get_model_version(MODEL, 1)
+    assert (version.description, version.aliases, version.current_stage.value) == ("late", ["champion"], "Production")
+    assert harness.registry.get_registered_model(MODEL).next_version == 2
 
 
 def test_ten_uploads_of_one_model_at_once_give_ten_distinct_versions(harness: Harness) -> None:

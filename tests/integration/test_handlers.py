@@ -70,7 +70,7 @@ def invoke(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[In
     default_store.cache_clear()
 
 
-# Issue 3's functions; their handlers are exercised by tests/integration/test_artifact_handlers.py.
+# Issue 3's functions: tests/integration/test_artifact_handlers.py feeds them their sample events.
 ARTIFACT_OPERATIONS = {
     "create_upload",
     "complete_upload",

@@ -109,12 +109,13 @@ class ArtifactService:
         return location is not None and location[0] == self._bucket and location[1].startswith(MODELS_PREFIX)
 
     def create_model_version(self, name: str, source: str, **fields: Any) -> ModelVersion:
-        """MLflow's create-model-version: an s3:// source outside the registry's prefix is copied in.
+        """MLflow's create-model-version: an s3:// source is copied into the new version's own prefix.
 
-        Any other source (runs:/, models:/, file:, a path smr cannot read) is recorded as given, READY, as MLflow
-        records it.
+        Also a source under models/ (another version's files): versions never share files, so that deleting one
+        can never take files from another. Any other source (runs:/, models:/, file:, a path smr cannot read) is
+        recorded as given, READY, as MLflow records it.
         """
-        if parse_s3_uri(source) is None or self.owns(source) or self._copy_queue is None:
+        if parse_s3_uri(source) is None or self._copy_queue is None:
             return self._registry.create_model_version(name, source, **fields)
         version = self._registry.create_model_version(name, source, status=VersionStatus.PENDING_REGISTRATION, **fields)
         self._queue_copy(version.name, version.version, source, upload_id=None)
@@ -348,6 +349,8 @@ class ArtifactService:
                 LOGGER.info("upload %s of %s is presigned; uploads/complete registers it", upload_id, name)
                 return existing
             if existing.version is not None:
+                if trigger == UPLOAD_MANIFEST_NAME and (existing.trigger_key or "").endswith("/" + MLMODEL_NAME):
+                    return self._apply_late_manifest(existing, bucket, key, etag)
                 # A redelivery: make sure the copy was queued (the first delivery may have died before it).
                 version = self._register(existing, s3_uri(bucket, incoming_prefix(name, upload_id).rstrip("/")))
                 LOGGER.info("duplicate event for %s: upload %s is version %s", key, upload_id, version.version)
@@ -400,6 +403,41 @@ class ArtifactService:
                 return self._record_failure(upload, expected_rev, error.message)
             raise
         return self._store.get_upload(name, upload_id)
+
+    def _apply_late_manifest(self, upload: Upload, bucket: str, key: str, etag: str | None) -> Upload | None:
+        """smr.json written after the folder's MLmodel already registered it: its metadata goes to that version."""
+        assert upload.version is not None
+        try:
+            requested = UploadManifest.parse(self._objects.read(bucket, key))
+            validate_requested(requested)
+            if requested.description is not None:
+                self._registry.update_model_version(upload.name, upload.version, requested.description)
+            for tag_key, value in requested.version_tags().items():
+                self._registry.set_model_version_tag(upload.name, upload.version, tag_key, value)
+            for alias in requested.aliases:
+                self._registry.set_registered_model_alias(upload.name, alias, upload.version)
+            if requested.stage is not None and canonical_stage(requested.stage).value != "None":
+                self._registry.transition_model_version_stage(upload.name, upload.version, requested.stage)
+            reason = None
+        except (ObjectMissing, RegistryError) as error:
+            reason = f"{UPLOAD_MANIFEST_NAME} arrived after {MLMODEL_NAME} registered version {upload.version}"
+            reason += f" and was not applied: {getattr(error, 'message', error)}"
+            LOGGER.warning("upload %s of %s: %s", upload.upload_id, upload.name, reason)
+        updated = upload.model_copy(
+            update={
+                "trigger_key": key,
+                "trigger_etag": etag,
+                "reason": reason,
+                "requested": requested if reason is None else upload.requested,
+                "rev": upload.rev + 1,
+                "last_updated_timestamp": self._clock(),
+            }
+        )
+        try:
+            self._registry.commit_upload(updated, upload.rev)
+        except ConcurrentModification:
+            LOGGER.info("upload %s of %s changed meanwhile", upload.upload_id, upload.name)
+        return self._store.get_upload(upload.name, upload.upload_id)
 
     def _record_failure(self, upload: Upload, expected_rev: int | None, reason: str) -> Upload | None:
         LOGGER.warning("upload %s of %s failed: %s", upload.upload_id, upload.name, reason)
