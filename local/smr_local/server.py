@@ -30,6 +30,7 @@ from smr_local.queues import (
     configure_notifications,
     create_queues,
     function_queue_environment,
+    requeue_pending_copies,
     sqs_subscriptions,
 )
 
@@ -158,6 +159,11 @@ def serve(options: Options) -> int:
     restored = persistence.restore()
     configure_notifications(aws.client("s3"), bucket, template, queues)
     LOGGER.info("restored %d items and %d objects from %s", restored.items, restored.objects, options.data_dir)
+    copy_queue_url = os.environ.get("SMR_COPY_QUEUE_URL", "")
+    if copy_queue_url and restored.items:
+        requeued = requeue_pending_copies(aws.client("dynamodb"), table_name, aws.client("sqs"), copy_queue_url)
+        if requeued:
+            LOGGER.info("queued again the copies of %d versions pending registration", requeued)
 
     # Lambda puts the layer's python/ directory on sys.path; here the layer's source is the equivalent.
     layer_path = str(stack.REPO_ROOT / "layers" / "registry_core")

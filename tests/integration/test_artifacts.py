@@ -19,6 +19,7 @@ from registry_core.service.registry import RegistryService
 from registry_core.store.dynamodb import DynamoDbRegistryStore
 from registry_core.store.objects import MIN_PART_SIZE, ArtifactObjects
 from registry_core.store.queues import CopyQueue
+from smr_local.queues import requeue_pending_copies
 from smr_local.template import create_bucket
 
 from .conftest import TABLE_NAME
@@ -399,3 +400,20 @@ def test_events_outside_incoming_or_for_other_files_are_ignored(harness: Harness
     assert harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/u/model.pkl", None) is None
     assert harness.service.register_from_event(BUCKET, "models/x/1/files/MLmodel", None) is None
     assert harness.service.register_from_event("other-bucket", f"incoming/{MODEL}/u/smr.json", None) is None
+
+
+def test_the_local_server_queues_again_the_copies_its_restart_lost(harness: Harness) -> None:
+    harness.registry.create_registered_model(MODEL)
+    harness.put("run/m/MLmodel", b"x", SOURCE_BUCKET)
+    harness.service.create_model_version(MODEL, f"s3://{SOURCE_BUCKET}/run/m")
+    upload_id, parts = _upload(harness, {"MLmodel": b"m"})
+    harness.service.complete_upload(MODEL, upload_id, parts, UploadManifest(aliases=["fresh"]))
+    harness.sqs.purge_queue(QueueUrl=harness.queue_url)  # what a restart of `make run` does to queue messages
+
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    assert requeue_pending_copies(dynamodb, TABLE_NAME, harness.sqs, harness.queue_url) == 2
+    assert harness.drain_copies() == 2
+    assert harness.registry.get_model_version(MODEL, 1).status is VersionStatus.READY
+    assert harness.registry.get_model_version_by_alias(MODEL, "fresh").version == 2
+    assert harness.service.get_upload(MODEL, upload_id).state is UploadState.REGISTERED
+    assert requeue_pending_copies(dynamodb, TABLE_NAME, harness.sqs, harness.queue_url) == 0
