@@ -7,12 +7,13 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import CreateModelVersion, tag_dict
 from registry_core.api.responses import model_version_json
-from registry_core.service import registry_service
+from registry_core.service import artifact_service
 
 
 @endpoint(CreateModelVersion)
 def handler(request: CreateModelVersion, caller: Caller) -> dict[str, Any]:
-    version = registry_service(caller).create_model_version(
+    # An s3:// source outside the registry's prefix is copied in (PENDING_REGISTRATION until it is).
+    version = artifact_service(caller).create_model_version(
         request.name,
         request.source,
         run_id=request.run_id,

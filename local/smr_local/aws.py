@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 LOGGER = logging.getLogger(__name__)
 
@@ -153,6 +154,9 @@ class EmbeddedAws:
 
     @overload
     def client(self, service: Literal["s3"], snapshot_token: str | None = None) -> S3Client: ...
+
+    @overload
+    def client(self, service: Literal["sqs"], snapshot_token: str | None = None) -> SQSClient: ...
 
     def client(self, service: str, snapshot_token: str | None = None) -> Any:
         """A boto3 client for the embedded backend; with a token, its requests belong to that snapshot."""

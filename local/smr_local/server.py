@@ -25,6 +25,14 @@ from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
 from smr_local.persistence import DEFAULT_AUTOSAVE_INTERVAL_S, Persistence
+from smr_local.queues import (
+    QueuePollers,
+    configure_notifications,
+    create_queues,
+    function_queue_environment,
+    requeue_pending_copies,
+    sqs_subscriptions,
+)
 
 LOGGER = logging.getLogger("smr_local")
 
@@ -147,9 +155,19 @@ def serve(options: Options) -> int:
 
     stack.create_table(aws.client("dynamodb"), table_name, template)
     stack.create_bucket(aws.client("s3"), bucket, template)
+    # The queues, and the bucket's notifications to them, before anything is restored into the bucket: restored
+    # uploads are not registered twice (their upload records are restored too).
+    queues = create_queues(aws.client("sqs"), template, LOCAL_STACK)
+    os.environ.update(function_queue_environment(template, queues))
     persistence = Persistence(options.data_dir, aws, table_name, bucket, options.autosave_interval_s)
     restored = persistence.restore()
+    configure_notifications(aws.client("s3"), bucket, template, queues)
     LOGGER.info("restored %d items and %d objects from %s", restored.items, restored.objects, options.data_dir)
+    copy_queue_url = os.environ.get("SMR_COPY_QUEUE_URL", "")
+    if copy_queue_url and restored.items:
+        requeued = requeue_pending_copies(aws.client("dynamodb"), table_name, aws.client("sqs"), copy_queue_url)
+        if requeued:
+            LOGGER.info("queued again the copies of %d versions pending registration", requeued)
 
     # Lambda puts the layer's python/ directory on sys.path; here the layer's source is the equivalent.
     layer_path = str(stack.REPO_ROOT / "layers" / "registry_core")
@@ -159,7 +177,10 @@ def serve(options: Options) -> int:
         function_id: stack.function_settings(template, function_id)
         for function_id in stack.resources_of_type(template, stack.FUNCTION_TYPE)
     }
-    api = LocalHttpApi(stack.http_routes(template), functions, FunctionLoader(stack.REPO_ROOT), region=LOCAL_REGION)
+    loader = FunctionLoader(stack.REPO_ROOT)
+    api = LocalHttpApi(stack.http_routes(template), functions, loader, region=LOCAL_REGION)
+    pollers = QueuePollers(sqs_subscriptions(template, queues), lambda: aws.client("sqs"), loader, LOCAL_REGION)
+    pollers.start()
     http: BaseWSGIServer = make_server(options.host, options.port, api, threaded=True)
     # A short poll interval only makes shutdown prompt; requests are served as they arrive either way.
     http_thread = threading.Thread(
@@ -182,6 +203,7 @@ def serve(options: Options) -> int:
         http.shutdown()
         http_thread.join()
         http.server_close()
+        pollers.stop()
         persistence.stop()
         aws.stop()
     LOGGER.info("saved to %s; bye", options.data_dir)

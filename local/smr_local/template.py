@@ -288,7 +288,9 @@ def create_table(client: DynamoDBClient, table_name: str, template: Template | N
 
 
 # Bucket properties that need no call of their own (the name is an argument; tags mean nothing locally).
-_BUCKET_PROPERTIES_NOT_APPLIED = {"BucketName", "Tags"}
+# NotificationConfiguration needs the queues: smr_local.queues.configure_notifications applies it. Lifecycle rules
+# (expiry after days) mean nothing to a development server.
+_BUCKET_PROPERTIES_NOT_APPLIED = {"BucketName", "Tags", "NotificationConfiguration", "LifecycleConfiguration"}
 
 
 def bucket_name(template: Template, context: StackContext) -> str:

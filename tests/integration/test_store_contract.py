@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from registry_core.domain.artifacts import FileEntry, Upload, UploadOrigin, UploadState
 from registry_core.domain.entities import ModelVersion, RegisteredModel, Stage
 from registry_core.store.base import ConcurrentModification, Index, PageRequest, RegistryStore, Write
 from registry_core.store.dynamodb import DynamoDbRegistryStore
@@ -139,3 +140,52 @@ def test_deleting_a_model_needs_its_current_revision(store: RegistryStore) -> No
         store.commit(Write(delete_models=[("a", 7)]))
     store.commit(Write(delete_models=[("a", 0)]))
     assert store.get_model("a") is None
+
+
+# --- upload records (issue 3) ---------------------------------------------------------------------------------
+
+
+def _upload(upload_id: str, created: int, name: str = "fraud", **fields: Any) -> Upload:
+    return Upload(
+        name=name,
+        upload_id=upload_id,
+        origin=UploadOrigin.S3_EVENT,
+        state=UploadState.OPEN,
+        created_timestamp=created,
+        last_updated_timestamp=created,
+        **fields,
+    )
+
+
+def test_an_upload_record_is_created_once_and_then_moves_only_from_the_revision_read(store: RegistryStore) -> None:
+    first = _upload("u 1", 1000, files=[FileEntry(path="MLmodel", size=1, sha256="a" * 64)])
+    store.commit(Write(put_uploads=[(first, None)]))
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(put_uploads=[(_upload("u 1", 2000), None)]))
+    assert store.get_upload("fraud", "u 1") == first
+    moved = first.model_copy(update={"state": UploadState.REGISTERING, "version": 3, "rev": 1})
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(put_uploads=[(moved, 5)]))
+    store.commit(Write(put_uploads=[(moved, 0)]))
+    assert store.get_upload("fraud", "u 1") == moved
+    assert store.get_upload("fraud", "other") is None
+
+
+def test_an_upload_record_and_a_version_land_together_or_not_at_all(store: RegistryStore) -> None:
+    model = _model("fraud")
+    store.commit(Write(put_models=[(model, None)]))
+    store.commit(Write(put_uploads=[(_upload("u", 1000), None)]))
+    with pytest.raises(ConcurrentModification):
+        # The upload record exists already: the version must not appear either.
+        store.commit(Write(new_versions=[_version("fraud", 1)], put_uploads=[(_upload("u", 1000), None)]))
+    assert store.get_version("fraud", 1) is None
+
+
+def test_upload_records_are_listed_per_model_newest_first(store: RegistryStore) -> None:
+    for upload_id, created in (("a", 1000), ("c", 3000), ("b", 2000)):
+        store.commit(Write(put_uploads=[(_upload(upload_id, created), None)]))
+    store.commit(Write(put_uploads=[(_upload("x", 5000, name="fraud-v2"), None)]))
+    assert [u.upload_id for u in store.list_uploads("fraud", 10)] == ["c", "b", "a"]
+    assert [u.upload_id for u in store.list_uploads("fraud", 2)] == ["c", "b"]
+    # Upload records are not models or versions: searches never see them.
+    assert store.query_models(PageRequest(Index.MODELS_BY_NAME)).items == []

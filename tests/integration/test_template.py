@@ -38,6 +38,18 @@ READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 BATCH_WRITE = "dynamodb:BatchWriteItem"
 O_VERSIONS_OPERATIONS = {"rename_registered_model", "delete_registered_model"}
+# Issue 3's functions: the extension API (route) and the two queue consumers (None), with their S3 and SQS rights.
+EXTENSION_PREFIX = "/api/2.0/smr/"
+ARTIFACT_FUNCTIONS: dict[str, tuple[tuple[str, str] | None, set[str]]] = {
+    "CreateUploadFunction": (("POST", "uploads/create"), {"s3:PutObject"}),
+    "CompleteUploadFunction": (("POST", "uploads/complete"), {"s3:PutObject", "s3:GetObject", "sqs:SendMessage"}),
+    "GetModelVersionDownloadUrlsFunction": (("GET", "model-versions/download-urls"), {"s3:GetObject"}),
+    "GetUploadFunction": (("GET", "uploads/get"), set()),
+    "ListUploadsFunction": (("GET", "uploads/list"), set()),
+    "RegisterUploadsFunction": (None, {"s3:GetObject", "sqs:SendMessage"}),
+    "CopyModelVersionArtifactsFunction": (None, {"s3:GetObject", "s3:ListBucket", "s3:PutObject"}),
+}
+READ_ONLY_ARTIFACT_FUNCTIONS = {"GetModelVersionDownloadUrlsFunction", "GetUploadFunction", "ListUploadsFunction"}
 
 
 def _design_operations() -> list[tuple[str, tuple[str, ...], str, str]]:
@@ -74,7 +86,48 @@ def test_the_design_table_lists_all_21_operations() -> None:
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
     functions = resources_of_type(stack_template(), FUNCTION_TYPE)
-    assert set(functions) == {_function_id(operation) for operation, _, _, _ in OPERATIONS}
+    assert set(functions) == {_function_id(operation) for operation, _, _, _ in OPERATIONS} | set(ARTIFACT_FUNCTIONS)
+
+
+@pytest.mark.parametrize("function_id", sorted(ARTIFACT_FUNCTIONS))
+def test_artifact_functions_have_their_route_or_queue_and_only_their_rights(function_id: str) -> None:
+    template = stack_template()
+    route, extra_actions = ARTIFACT_FUNCTIONS[function_id]
+    routes = {(r.method, r.path) for r in http_routes(template) if r.function_id == function_id}
+    if route is None:
+        (event,) = template["Resources"][function_id]["Properties"]["Events"].values()
+        assert event["Type"] == "SQS"
+        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert routes == set()
+    else:
+        assert routes == {(route[0], EXTENSION_PREFIX + route[1])}
+    table_actions = READ_ACTIONS if function_id in READ_ONLY_ARTIFACT_FUNCTIONS else READ_ACTIONS | WRITE_ACTIONS
+    assert policy_actions(template, function_id) == table_actions | extra_actions
+
+
+def test_the_queues_are_encrypted_and_drain_into_dead_letter_queues() -> None:
+    template = stack_template()
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    assert set(queues) == {"CopyQueue", "CopyDeadLetterQueue", "UploadEventsQueue", "UploadEventsDeadLetterQueue"}
+    for queue_id, queue in queues.items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True, queue_id
+    for queue_id in ("CopyQueue", "UploadEventsQueue"):
+        redrive = queues[queue_id]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queue_id.replace("Queue", "DeadLetterQueue"), "Arn"]}
+        assert redrive["maxReceiveCount"] == 5
+
+
+def test_the_bucket_notifies_the_upload_queue_of_completed_uploads_only() -> None:
+    _, bucket = single_resource(stack_template(), BUCKET_TYPE)
+    rules = [
+        (c["Queue"], {r["Name"]: r["Value"] for r in c["Filter"]["S3Key"]["Rules"]})
+        for c in bucket["NotificationConfiguration"]["QueueConfigurations"]
+    ]
+    queue = {"Fn::GetAtt": ["UploadEventsQueue", "Arn"]}
+    assert rules == [
+        (queue, {"prefix": "incoming/", "suffix": "smr.json"}),
+        (queue, {"prefix": "incoming/", "suffix": "MLmodel"}),
+    ]
 
 
 @pytest.mark.parametrize(("operation", "methods", "path", "kind"), OPERATIONS, ids=[row[0] for row in OPERATIONS])
@@ -92,7 +145,8 @@ def test_operation_is_served_by_its_function_on_its_routes(
 
 def test_no_two_functions_share_a_route() -> None:
     route_keys = [route.route_key for route in http_routes(stack_template())]
-    assert len(route_keys) == len(set(route_keys)) == 22  # get_latest_versions answers both POST and GET
+    # get_latest_versions answers both POST and GET; five extension routes (issue 3)
+    assert len(route_keys) == len(set(route_keys)) == 22 + 5
 
 
 def test_every_route_belongs_to_the_one_http_api() -> None:
@@ -100,6 +154,9 @@ def test_every_route_belongs_to_the_one_http_api() -> None:
     (api_id,) = resources_of_type(template, HTTP_API_TYPE)
     for function_id, function in resources_of_type(template, FUNCTION_TYPE).items():
         for event in function["Properties"]["Events"].values():
+            if event["Type"] == "SQS":  # the two queue consumers of issue 3
+                assert function_id in ARTIFACT_FUNCTIONS, function_id
+                continue
             assert event["Type"] == "HttpApi", function_id
             assert event["Properties"]["ApiId"] == {"Ref": api_id}, function_id
             # No route may opt out of the default (IAM) authorizer.
@@ -185,23 +242,42 @@ def test_write_functions_read_and_write_and_only_two_batch_write(operation: str)
     expected = READ_ACTIONS | WRITE_ACTIONS
     if operation in O_VERSIONS_OPERATIONS:
         expected = expected | {BATCH_WRITE}
+    if operation == "create_model_version":
+        expected = expected | {"sqs:SendMessage"}  # queues the copy-in of an s3:// source
     assert policy_actions(stack_template(), _function_id(operation)) == expected
 
 
-def test_functions_may_touch_only_the_table_and_its_indexes() -> None:
+def test_functions_may_touch_only_the_table_its_indexes_the_bucket_and_the_copy_queue() -> None:
     template = stack_template()
     table_id, _ = single_resource(template, TABLE_TYPE)
-    allowed = [{"Fn::GetAtt": [table_id, "Arn"]}, {"Fn::Sub": f"${{{table_id}.Arn}}/index/*"}]
+    bucket = "arn:${AWS::Partition}:s3:::${ArtifactsBucketPrefix}-${AWS::AccountId}-${AWS::Region}"
+    allowed = [
+        {"Fn::GetAtt": [table_id, "Arn"]},
+        {"Fn::Sub": f"${{{table_id}.Arn}}/index/*"},
+        {"Fn::GetAtt": ["CopyQueue", "Arn"]},
+        *({"Fn::Sub": bucket + suffix} for suffix in ("", "/*", "/incoming/*", "/models/*")),
+    ]
     for function_id in resources_of_type(template, FUNCTION_TYPE):
         for statement in function_statements(template, function_id):
             for resource in _as_list(statement["Resource"]):
                 assert resource in allowed, (function_id, resource)
 
 
-def test_no_function_has_rights_on_the_bucket_yet() -> None:
+def test_only_the_artifact_functions_have_rights_on_the_bucket() -> None:
     template = stack_template()
     for function_id in resources_of_type(template, FUNCTION_TYPE):
+        if function_id in ARTIFACT_FUNCTIONS:
+            continue
         assert not any(action.startswith("s3:") for action in policy_actions(template, function_id)), function_id
+
+
+def test_only_the_copier_may_write_under_models() -> None:
+    template = stack_template()
+    for function_id in resources_of_type(template, FUNCTION_TYPE):
+        for statement in function_statements(template, function_id):
+            if "s3:PutObject" in _as_list(statement["Action"]):
+                resources = [str(resource) for resource in _as_list(statement["Resource"])]
+                assert all("/incoming/*" in r for r in resources) or function_id == "CopyModelVersionArtifactsFunction"
 
 
 # --- the table -----------------------------------------------------------------------------------------------
@@ -286,7 +362,7 @@ def transformed() -> dict[str, Any]:
 def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, Any]) -> None:
     (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     operations = [op for methods in api["Properties"]["Body"]["paths"].values() for op in methods.values()]
-    assert len(operations) == 22
+    assert len(operations) == 22 + 5
     assert all(operation["security"] == [{"AWS_IAM": []}] for operation in operations)
 
 

@@ -11,6 +11,10 @@ from pydantic import BaseModel
 class Settings(BaseModel):
     table_name: str
     bucket_name: str = ""
+    # Where versions with an s3:// source are queued to be copied into the registry's prefix; empty: no copy-in.
+    copy_queue_url: str = ""
+    # How long presigned upload and download URLs stay valid.
+    presigned_url_expiry_s: int = 3600
     # The identity used when a request carries none (only the local server sends such requests).
     default_principal: str = "anonymous"
     # DynamoDB answers in milliseconds; a retried write is deduplicated by its ClientRequestToken.
@@ -23,4 +27,6 @@ def settings() -> Settings:
         table_name=os.environ.get("SMR_TABLE_NAME", "smr-registry"),
         bucket_name=os.environ.get("SMR_BUCKET_NAME", ""),
         dynamodb_read_timeout_s=float(os.environ.get("SMR_DYNAMODB_READ_TIMEOUT_S", "5")),
+        copy_queue_url=os.environ.get("SMR_COPY_QUEUE_URL", ""),
+        presigned_url_expiry_s=int(os.environ.get("SMR_PRESIGNED_URL_EXPIRY_S", "3600")),
     )

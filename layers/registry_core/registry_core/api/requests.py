@@ -133,3 +133,45 @@ class DeleteModelVersionTag(Request):
     name: StrictStr
     version: Version
     key: StrictStr
+
+
+# --- smr's extension API (/api/2.0/smr/, docs/design.md "Extension API and artifacts contract") ---------------
+
+
+class UploadFile(Request):
+    path: StrictStr
+    size: int = Field(ge=0)
+    sha256: StrictStr = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+
+class CreateUpload(Request):
+    name: StrictStr
+    files: list[UploadFile]
+    multipart_threshold: int | None = Field(default=None, ge=5 * 1024 * 1024)
+
+
+class CompleteUpload(Request):
+    upload_id: StrictStr
+    name: StrictStr
+    parts: dict[StrictStr, list[StrictStr]] = Field(default_factory=dict)
+    description: StrictStr | None = None
+    # MLflow's [{key, value}] or a plain {key: value} object.
+    tags: list[Tag] | dict[StrictStr, StrictStr] = Field(default_factory=list)
+    run_id: StrictStr | None = None
+    aliases: list[StrictStr] = Field(default_factory=list)
+    stage: StrictStr | None = None
+    model_metrics: dict[StrictStr, float] = Field(default_factory=dict)
+    model_params: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+
+    def tag_map(self) -> dict[str, str]:
+        return dict(self.tags) if isinstance(self.tags, dict) else tag_dict(self.tags)
+
+
+class UploadRef(Request):
+    name: StrictStr
+    upload_id: StrictStr
+
+
+class ListUploads(Request):
+    name: StrictStr
+    max_results: int = 100

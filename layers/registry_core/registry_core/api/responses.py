@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 
 
@@ -43,5 +44,22 @@ def registered_model_json(model: RegisteredModel) -> dict[str, Any]:
             "latest_versions": [model_version_json(version) for version in model.latest_versions()],
             "tags": [{"key": key, "value": value} for key, value in model.tags.items()],
             "aliases": [{"alias": alias, "version": str(version)} for alias, version in sorted(model.aliases.items())],
+        }
+    )
+
+
+def upload_json(upload: Upload) -> dict[str, Any]:
+    """An upload record as the extension API shows it (what a user polls after writing to incoming/)."""
+    return _compact(
+        {
+            "name": upload.name,
+            "upload_id": upload.upload_id,
+            "origin": str(upload.origin),
+            "state": str(upload.state),
+            "version": str(upload.version) if upload.version is not None else None,
+            "reason": upload.reason,
+            "trigger_key": upload.trigger_key,
+            "created_timestamp": upload.created_timestamp,
+            "last_updated_timestamp": upload.last_updated_timestamp,
         }
     )

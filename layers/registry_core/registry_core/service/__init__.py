@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from registry_core.domain.entities import Caller
+    from registry_core.service.artifacts import ArtifactService
     from registry_core.service.registry import RegistryService
     from registry_core.service.search import SearchService
     from registry_core.store.base import RegistryStore
+    from registry_core.store.objects import ArtifactObjects
 
 
 @lru_cache(maxsize=1)
@@ -32,3 +34,27 @@ def search_service() -> SearchService:
     from registry_core.service.search import SearchService
 
     return SearchService(default_store())
+
+
+def artifact_service(caller: Caller | None = None) -> ArtifactService:
+    """Registry-owned artifacts (copy-in, presigned transfers, auto-registration) in the configured bucket."""
+    from registry_core.config import settings
+    from registry_core.service.artifacts import ArtifactService
+    from registry_core.store.queues import CopyQueue
+
+    config = settings()
+    return ArtifactService(
+        registry_service(caller),
+        default_store(),
+        _default_objects(),
+        config.bucket_name,
+        CopyQueue(config.copy_queue_url) if config.copy_queue_url else None,
+        url_expiry_s=config.presigned_url_expiry_s,
+    )
+
+
+@lru_cache(maxsize=1)
+def _default_objects() -> ArtifactObjects:
+    from registry_core.store.objects import ArtifactObjects
+
+    return ArtifactObjects()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from registry_core.domain.artifacts import Upload, UploadState
 from registry_core.domain.entities import (
     ALL_STAGES,
     EXCLUSIVE_STAGES,
@@ -102,6 +103,7 @@ class RegistryService:
         new_versions: list[ModelVersion] | None = None,
         put_versions: list[ModelVersion] | None = None,
         delete_versions: list[int] | None = None,
+        put_uploads: list[tuple[Upload, int | None]] | None = None,
     ) -> None:
         """Commit `model` (read at revision model.rev) with the version items that change with it."""
         expected_rev = model.rev
@@ -112,6 +114,7 @@ class RegistryService:
                 new_versions=new_versions or [],
                 put_versions=put_versions or [],
                 delete_versions=[(model.name, number) for number in delete_versions or []],
+                put_uploads=put_uploads or [],
             )
         )
 
@@ -452,6 +455,115 @@ class RegistryService:
 
         return self._retrying(attempt)
 
+    def register_upload_version(
+        self,
+        upload: Upload,
+        source: str,
+        *,
+        run_id: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str | None = None,
+    ) -> tuple[ModelVersion, bool]:
+        """Create the one version an upload registers, PENDING_REGISTRATION, or find the one it already made.
+
+        The version and the upload record (now REGISTERING, naming the version) are one transaction, on condition
+        that neither the model nor the upload record moved: a redelivered or concurrent registration of the same
+        upload therefore finds the version instead of making a second one. Returns (version, created).
+        """
+        validate_model_name(upload.name)
+        for key, value in (tags or {}).items():
+            validate_tag(key, value)
+
+        def attempt() -> tuple[ModelVersion, bool]:
+            current = self._store.get_upload(upload.name, upload.upload_id)
+            if current is not None and current.version is not None:
+                return self.get_model_version(upload.name, current.version), False
+            if current is not None and current.state not in (UploadState.OPEN, UploadState.FAILED):
+                raise ConcurrentModification(f"upload {upload.upload_id} is {current.state}")
+            model = self._writable(upload.name, self._store.get_model(upload.name))
+            now = self._clock()
+            version = ModelVersion(
+                name=upload.name,
+                version=model.next_version,
+                creation_timestamp=now,
+                last_updated_timestamp=now,
+                description=description,
+                user_id=self._caller.principal if self._caller else None,
+                source=source,
+                run_id=run_id or None,
+                status=VersionStatus.PENDING_REGISTRATION,
+                tags=dict(tags or {}),
+            )
+            expected = current.rev if current is not None else None
+            record = upload.model_copy(
+                update={
+                    "state": UploadState.REGISTERING,
+                    "version": version.version,
+                    "reason": None,
+                    "rev": (expected + 1) if expected is not None else 0,
+                    "last_updated_timestamp": now,
+                }
+            )
+            model.next_version += 1
+            model.stages[version.version] = Stage.NONE
+            model.last_updated_timestamp = now
+            self._sync_copies(model, [version])
+            self._commit_model(model, new_versions=[version], put_uploads=[(record, expected)])
+            return model.with_aliases(version), True
+
+        return self._retrying(attempt)
+
+    def commit_upload(self, upload: Upload, expected_rev: int | None) -> None:
+        """Write an upload record on condition that it is at `expected_rev` (None: that it does not exist yet)."""
+        self._commit(Write(put_uploads=[(upload, expected_rev)]))
+
+    def finish_registration(
+        self,
+        name: str,
+        version: str | int,
+        status: VersionStatus,
+        status_message: str | None = None,
+        storage_location: str | None = None,
+        aliases: list[str] | None = None,
+        stage: str | None = None,
+    ) -> ModelVersion:
+        """Move a version out of PENDING_REGISTRATION (to READY or FAILED_REGISTRATION), once.
+
+        Conditional like every write: only a PENDING_REGISTRATION version moves, so a replayed copy cannot flip
+        a version that already settled (it gets the settled version back). The aliases and stage an upload asked
+        for are applied in the same commit as READY, so nobody sees a READY version without them.
+        """
+        validate_model_name(name)
+        number = validate_version(version)
+        if status is VersionStatus.PENDING_REGISTRATION:
+            raise InvalidParameterValue("A registration finishes as READY or FAILED_REGISTRATION.")
+        for alias in aliases or []:
+            validate_alias_name(alias)
+            validate_alias_not_reserved(alias)
+        target_stage = canonical_stage(stage) if stage is not None else None
+
+        def attempt() -> ModelVersion:
+            model, found, spare = self._writable_version(name, number, prefetch_previous=True)
+            if found.status is not VersionStatus.PENDING_REGISTRATION:
+                return model.with_aliases(found)
+            now = self._clock()
+            found.status = status
+            found.status_message = status_message
+            if storage_location is not None:
+                found.storage_location = storage_location
+            found.last_updated_timestamp = now
+            changed = [found]
+            if status is VersionStatus.READY:
+                for alias in aliases or []:
+                    model.aliases[alias] = number
+                if target_stage is not None and target_stage is not Stage.NONE:
+                    changed = self._move_to_stage(model, found, target_stage, now)
+            self._sync_copies(model, changed, spare)
+            self._commit_model(model, put_versions=changed)
+            return model.with_aliases(found)
+
+        return self._retrying(attempt)
+
     def get_model_version(self, name: str, version: str | int) -> ModelVersion:
         validate_model_name(name)
         number = validate_version(version)
@@ -525,27 +637,33 @@ class RegistryService:
         def attempt() -> ModelVersion:
             model, found, spare = self._writable_version(name, number, prefetch_previous=True)
             now = self._clock()
-            changed = [found]
-            if target_stage in EXCLUSIVE_STAGES:
-                for holder_number, holder_stage in list(model.stages.items()):
-                    if holder_stage is target_stage and holder_number != number:
-                        holder = model.copies.get(holder_number) or self._store.get_version(name, holder_number)
-                        if holder is None:
-                            raise ConcurrentModification(f"version {holder_number} of {name} vanished")
-                        holder = holder.model_copy(
-                            update={"current_stage": Stage.ARCHIVED, "last_updated_timestamp": now}
-                        )
-                        model.stages[holder_number] = Stage.ARCHIVED
-                        changed.append(holder)
-            found.current_stage = target_stage
-            found.last_updated_timestamp = now
-            model.stages[number] = target_stage
-            model.last_updated_timestamp = now
+            changed = self._move_to_stage(model, found, target_stage, now)
             self._sync_copies(model, changed, spare)
             self._commit_model(model, put_versions=changed)
             return model.with_aliases(found)
 
         return self._retrying(attempt)
+
+    def _move_to_stage(
+        self, model: RegisteredModel, found: ModelVersion, target_stage: Stage, now: int
+    ) -> list[ModelVersion]:
+        """Put `found` in `target_stage` (archiving the holder of an exclusive stage); returns the changed versions."""
+        number = found.version
+        changed = [found]
+        if target_stage in EXCLUSIVE_STAGES:
+            for holder_number, holder_stage in list(model.stages.items()):
+                if holder_stage is target_stage and holder_number != number:
+                    holder = model.copies.get(holder_number) or self._store.get_version(model.name, holder_number)
+                    if holder is None:
+                        raise ConcurrentModification(f"version {holder_number} of {model.name} vanished")
+                    holder = holder.model_copy(update={"current_stage": Stage.ARCHIVED, "last_updated_timestamp": now})
+                    model.stages[holder_number] = Stage.ARCHIVED
+                    changed.append(holder)
+        found.current_stage = target_stage
+        found.last_updated_timestamp = now
+        model.stages[number] = target_stage
+        model.last_updated_timestamp = now
+        return changed
 
     def delete_model_version(self, name: str, version: str | int) -> None:
         validate_model_name(name)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 
 T = TypeVar("T")
@@ -61,6 +62,8 @@ class Write:
     # Versions that must not exist yet.
     new_versions: list[ModelVersion] = field(default_factory=list)
     delete_versions: list[tuple[str, int]] = field(default_factory=list)
+    # (upload record, expected rev); expected None means the upload must not be recorded yet.
+    put_uploads: list[tuple[Upload, int | None]] = field(default_factory=list)
 
 
 class RegistryStore(ABC):
@@ -94,6 +97,14 @@ class RegistryStore(ABC):
     @abstractmethod
     def query_versions(self, request: PageRequest) -> Page[ModelVersion]:
         """A page of version items in index order."""
+
+    @abstractmethod
+    def get_upload(self, name: str, upload_id: str) -> Upload | None:
+        """One upload record. One round trip."""
+
+    @abstractmethod
+    def list_uploads(self, name: str, limit: int) -> list[Upload]:
+        """The newest upload records of a model (any state), newest first."""
 
     @abstractmethod
     def commit(self, write: Write) -> None:

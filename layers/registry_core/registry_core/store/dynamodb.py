@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 from registry_core.store import items, keys
 from registry_core.store.base import (
@@ -171,6 +172,26 @@ class DynamoDbRegistryStore(RegistryStore):
         response = self._client.query(**arguments)
         return response.get("Items", []), response.get("LastEvaluatedKey"), index_name
 
+    def get_upload(self, name: str, upload_id: str) -> Upload | None:
+        self.round_trips += 1
+        response = self._client.get_item(
+            TableName=self._table, Key=items.serialize(keys.upload_key(name, upload_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return items.upload_from_item(item) if item else None
+
+    def list_uploads(self, name: str, limit: int) -> list[Upload]:
+        self.round_trips += 1
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues=items.serialize({":pk": keys.uploads_partition(name)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [items.upload_from_item(item) for item in response.get("Items", [])]
+
     # -- writes --------------------------------------------------------------------------------------------
 
     def commit(self, write: Write) -> None:
@@ -200,6 +221,14 @@ class DynamoDbRegistryStore(RegistryStore):
             )
         for version in write.put_versions:
             actions.append({"Put": {"TableName": self._table, "Item": items.version_to_item(version)}})
+        for upload, expected_rev in write.put_uploads:
+            put: dict[str, Any] = {"TableName": self._table, "Item": items.upload_to_item(upload)}
+            if expected_rev is None:
+                put["ConditionExpression"] = "attribute_not_exists(pk)"
+            else:
+                put["ConditionExpression"] = "rev = :rev"
+                put["ExpressionAttributeValues"] = items.serialize({":rev": expected_rev})
+            actions.append({"Put": put})
         for name, number in write.delete_versions:
             actions.append(
                 {"Delete": {"TableName": self._table, "Key": items.serialize(keys.version_key(name, number))}}

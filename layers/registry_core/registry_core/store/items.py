@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 from registry_core.store import keys
 from registry_core.store.attribute_values import from_item, to_item
 
 MODEL_KIND = "model"
 VERSION_KIND = "version"
+UPLOAD_KIND = "upload"
 _KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "kind")
 
 
@@ -52,3 +54,15 @@ def model_from_item(item: dict[str, Any]) -> RegisteredModel:
 
 def version_from_item(item: dict[str, Any]) -> ModelVersion:
     return ModelVersion.model_validate(_entity_fields(item))
+
+
+def upload_to_item(upload: Upload) -> dict[str, Any]:
+    document = upload.model_dump(mode="json", exclude_none=True)
+    document.update(keys.upload_key(upload.name, upload.upload_id))
+    document.update(keys.upload_index_keys(upload.name, upload.upload_id, upload.created_timestamp))
+    document["kind"] = UPLOAD_KIND
+    return serialize(document)
+
+
+def upload_from_item(item: dict[str, Any]) -> Upload:
+    return Upload.model_validate(_entity_fields(item))

@@ -52,3 +52,20 @@ def version_index_keys(name: str, version: int, last_updated: int, run_id: str |
         keys["gsi3pk"] = f"RUN#{run_id}"
         keys["gsi3sk"] = f"{name}#{version:0{VERSION_DIGITS}d}"
     return keys
+
+
+# Upload records (docs/artifacts.md): one item per upload folder, listed per model through gsi1.
+UPLOAD_SK = "#UPLOAD"
+
+
+def upload_key(name: str, upload_id: str) -> dict[str, str]:
+    # A model name cannot contain '/', so "<name>/<upload id>" is unambiguous.
+    return {"pk": f"UP#{name}/{upload_id}", "sk": UPLOAD_SK}
+
+
+def uploads_partition(name: str) -> str:
+    return f"UP#{name}"
+
+
+def upload_index_keys(name: str, upload_id: str, created: int) -> dict[str, str]:
+    return {"gsi1pk": uploads_partition(name), "gsi1sk": f"{created:0{TIMESTAMP_DIGITS}d}#{upload_id}"}

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 from registry_core.store import keys
 from registry_core.store.base import (
@@ -47,6 +48,7 @@ class InMemoryRegistryStore(RegistryStore):
         self._lock = threading.Lock()
         self._models: dict[str, RegisteredModel] = {}
         self._versions: dict[tuple[str, int], ModelVersion] = {}
+        self._uploads: dict[tuple[str, str], Upload] = {}
         self.round_trips = 0
 
     def get_model(self, name: str) -> RegisteredModel | None:
@@ -114,6 +116,19 @@ class InMemoryRegistryStore(RegistryStore):
         last_key: ResumeKey | None = resume[-1][1] if more and resume else None
         return Page(resume, last_key)
 
+    def get_upload(self, name: str, upload_id: str) -> Upload | None:
+        with self._lock:
+            self.round_trips += 1
+            found = self._uploads.get((name, upload_id))
+            return found.model_copy(deep=True) if found else None
+
+    def list_uploads(self, name: str, limit: int) -> list[Upload]:
+        with self._lock:
+            self.round_trips += 1
+            mine = [upload for (owner, _), upload in self._uploads.items() if owner == name]
+            mine.sort(key=lambda upload: (upload.created_timestamp, upload.upload_id), reverse=True)
+            return [upload.model_copy(deep=True) for upload in mine[:limit]]
+
     def commit(self, write: Write) -> None:
         with self._lock:
             self.round_trips += 1
@@ -130,6 +145,14 @@ class InMemoryRegistryStore(RegistryStore):
             for version in write.new_versions:
                 if (version.name, version.version) in self._versions:
                     raise ConcurrentModification(f"version {version.version} of {version.name} exists")
+            for upload, expected_rev in write.put_uploads:
+                current_upload = self._uploads.get((upload.name, upload.upload_id))
+                if (expected_rev is None and current_upload is not None) or (
+                    expected_rev is not None and (current_upload is None or current_upload.rev != expected_rev)
+                ):
+                    raise ConcurrentModification(f"upload {upload.upload_id} of {upload.name} changed")
+            for upload, _ in write.put_uploads:
+                self._uploads[(upload.name, upload.upload_id)] = upload.model_copy(deep=True)
             for model, _ in write.put_models:
                 self._models[model.name] = model.model_copy(deep=True)
             for name, _ in write.delete_models:

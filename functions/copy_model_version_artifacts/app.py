@@ -1,0 +1,15 @@
+"""SQS (copy queue) -> copy a PENDING_REGISTRATION version's files into models/<uid>/<version>/, then settle it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_core.api.queue import sqs_consumer
+from registry_core.service import artifact_service
+
+
+def copy(body: dict[str, Any]) -> None:
+    artifact_service().copy_version(body["name"], int(body["version"]), body["source"], body.get("upload_id"))
+
+
+handler = sqs_consumer(copy)
