@@ -111,8 +111,12 @@ def function_environment(template: stack.Template, table_name: str, aws: Embedde
         stack_name=LOCAL_STACK.stack_name,
         physical_ids={stack.single_resource(template, stack.TABLE_TYPE)[0]: table_name},
     )
+    environment = stack.function_environment(template, context)
+    # The stack parameter's local stand-in: admins given to `make run` in its own environment.
+    if os.environ.get("SMR_ADMIN_PRINCIPALS"):
+        environment["SMR_ADMIN_PRINCIPALS"] = os.environ["SMR_ADMIN_PRINCIPALS"]
     return {
-        **stack.function_environment(template, context),
+        **environment,
         "AWS_ENDPOINT_URL": aws.endpoint_url,
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_REGION": LOCAL_REGION,

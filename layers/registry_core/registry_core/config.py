@@ -13,6 +13,8 @@ class Settings(BaseModel):
     bucket_name: str = ""
     # The identity used when a request carries none (only the local server sends such requests).
     default_principal: str = "anonymous"
+    # IAM principals (ARNs) that hold every permission on every model (SMR_ADMIN_PRINCIPALS, comma-separated).
+    admin_principals: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -20,4 +22,7 @@ def settings() -> Settings:
     return Settings(
         table_name=os.environ.get("SMR_TABLE_NAME", "smr-registry"),
         bucket_name=os.environ.get("SMR_BUCKET_NAME", ""),
+        admin_principals=frozenset(
+            part.strip() for part in os.environ.get("SMR_ADMIN_PRINCIPALS", "").split(",") if part.strip()
+        ),
     )

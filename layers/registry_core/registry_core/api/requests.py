@@ -128,3 +128,22 @@ class DeleteModelVersionTag(Request):
     name: StrictStr
     version: Version
     key: StrictStr
+
+
+# -- smr extension: per-model permissions -----------------------------------------------------------------------
+
+
+class SetModelPermission(Request):
+    name: StrictStr
+    principal: StrictStr
+    level: StrictStr
+
+
+class DeleteModelPermission(Request):
+    name: StrictStr
+    principal: StrictStr
+
+
+class SetModelPrivate(Request):
+    name: StrictStr
+    private: bool = True

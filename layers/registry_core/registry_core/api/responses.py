@@ -45,3 +45,8 @@ def registered_model_json(model: RegisteredModel) -> dict[str, Any]:
             "aliases": [{"alias": alias, "version": str(version)} for alias, version in sorted(model.aliases.items())],
         }
     )
+
+
+def permissions_json(model: RegisteredModel) -> dict[str, Any]:
+    """smr's permissions of a model: {name, private, permissions: {principal: READ|EDIT|MANAGE}}."""
+    return {"name": model.name, "private": model.private, "permissions": dict(sorted(model.permissions.items()))}

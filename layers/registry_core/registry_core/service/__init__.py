@@ -28,7 +28,8 @@ def registry_service(caller: Caller | None = None) -> RegistryService:
     return RegistryService(default_store(), caller=caller)
 
 
-def search_service() -> SearchService:
+def search_service(caller: Caller | None = None) -> SearchService:
+    """Searches, acting for `caller` (private models it may not read are left out)."""
     from registry_core.service.search import SearchService
 
-    return SearchService(default_store())
+    return SearchService(default_store(), caller=caller)
