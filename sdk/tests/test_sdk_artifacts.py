@@ -77,7 +77,7 @@ def test_a_corrupted_download_is_refused_and_leaves_no_file(
 def test_upload_version_of_a_single_file(stub_client: SmrClient, model_name: str, tmp_path: Path) -> None:
     single = tmp_path / "model.pkl"
     single.write_bytes(b"pickle")
-    version = stub_client.upload_version(model_name, single, progress=False)
+    version = stub_client.upload_version(model_name, single, progress=True)  # a progress bar must not get in the way
     out = stub_client.download(model_name, version.version, tmp_path / "out", progress=False)
     assert (out / "model.pkl").read_bytes() == b"pickle"
 

@@ -139,3 +139,29 @@ def test_retry_after_parsing(value: str | None, expected: float | None) -> None:
 def test_retry_after_as_an_http_date() -> None:
     seconds = retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT")
     assert seconds == 0.0
+
+
+class ScriptedTransport(Transport):
+    """Answers get-version calls with the scripted statuses, in order."""
+
+    def __init__(self, statuses: list[str]) -> None:
+        super().__init__("http://registry.invalid", region="us-east-1", credentials=Credentials("a", "b"))
+        self.statuses = statuses
+
+    def request(self, method: str, path: str, **_: object) -> dict[str, object]:
+        status = self.statuses.pop(0)
+        return {"model_version": {"name": "m", "version": "1", "status": status, "status_message": "bad sha256"}}
+
+
+def test_wait_until_ready_polls_until_ready() -> None:
+    transport = ScriptedTransport(["PENDING_REGISTRATION", "PENDING_REGISTRATION", "READY"])
+    version = SmrClient(transport=transport).wait_until_ready("m", 1, poll_interval_s=0)
+    assert version.status == "READY" and transport.statuses == []
+
+
+def test_wait_until_ready_raises_on_failed_registration() -> None:
+    from smr import VersionRegistrationFailed
+
+    transport = ScriptedTransport(["PENDING_REGISTRATION", "FAILED_REGISTRATION"])
+    with pytest.raises(VersionRegistrationFailed, match="bad sha256"):
+        SmrClient(transport=transport).wait_until_ready("m", 1, poll_interval_s=0)
