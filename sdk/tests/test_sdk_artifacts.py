@@ -19,6 +19,7 @@ def _model_folder(root: Path) -> Path:
     folder = root / "model"
     (folder / "sub").mkdir(parents=True)
     (folder / "MLmodel").write_text("flavors: {}\n")
+    (folder / "sub" / "empty.txt").write_bytes(b"")
     # Several parts, the last one short.
     (folder / "sub" / "weights.bin").write_bytes(os.urandom(PART_SIZE * 3 + 1234))
     return folder
@@ -47,16 +48,18 @@ def test_a_folder_uploads_multipart_and_in_parallel_and_downloads_verified(
     assert version.description == "uploaded"
     assert version.aliases == ["candidate"]
     part_puts = [r for r in stub.requests_seen if r.startswith("PUT /stub-s3/")]
-    assert len(part_puts) == 5  # MLmodel in one PUT, weights.bin in four parts
+    assert len(part_puts) == 6  # MLmodel and empty.txt in one PUT each, weights.bin in four parts
     manifest = {entry["path"]: entry["sha256"] for entry in stub.manifests[(model_name, 1)]}
     assert manifest == {
         "MLmodel": _digest(folder / "MLmodel"),
+        "sub/empty.txt": _digest(folder / "sub" / "empty.txt"),
         "sub/weights.bin": _digest(folder / "sub" / "weights.bin"),
     }
 
     dest = stub_client.download(model_name, "@candidate", tmp_path / "out", progress=False)
     assert _digest(dest / "sub" / "weights.bin") == _digest(folder / "sub" / "weights.bin")
     assert (dest / "MLmodel").read_text() == "flavors: {}\n"
+    assert (dest / "sub" / "empty.txt").read_bytes() == b""
     assert not list(dest.rglob("*.smr-partial"))
 
 

@@ -174,9 +174,9 @@ def upload(
         else:
 
             def send_file(url: str = target["url"], local: LocalFile = local) -> None:
+                # Streamed from disk (requests sends a file object in chunks, with its Content-Length).
                 with local.local.open("rb") as stream:
-                    data = stream.read()
-                response = session.put(url, data=data, timeout=TRANSFER_TIMEOUT_S)
+                    response = session.put(url, data=stream, timeout=TRANSFER_TIMEOUT_S)
                 _check(response, f"upload of {local.path}")
                 progress_bar.advance(local.size)
 
