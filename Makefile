@@ -29,7 +29,7 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.synced
-	$(VENV)/bin/mypy layers/registry_core/registry_core functions local tests scripts
+	$(VENV)/bin/mypy layers/registry_core/registry_core functions local tests scripts sdk/src sdk/tests
 
 template: $(VENV)/.synced
 	$(VENV)/bin/cfn-lint template.yaml

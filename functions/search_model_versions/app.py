@@ -11,8 +11,8 @@ from registry_core.service import search_service
 
 
 @endpoint(SearchModelVersions)
-def handler(request: SearchModelVersions, _caller: Caller) -> dict[str, Any]:
-    page = search_service().search_model_versions(
+def handler(request: SearchModelVersions, caller: Caller) -> dict[str, Any]:
+    page = search_service(caller).search_model_versions(
         request.filter, request.max_results, request.order_by, request.page_token
     )
     body: dict[str, Any] = {"model_versions": [model_version_json(version) for version in page.items]}

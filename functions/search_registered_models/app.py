@@ -11,8 +11,8 @@ from registry_core.service import search_service
 
 
 @endpoint(SearchRegisteredModels)
-def handler(request: SearchRegisteredModels, _caller: Caller) -> dict[str, Any]:
-    page = search_service().search_registered_models(
+def handler(request: SearchRegisteredModels, caller: Caller) -> dict[str, Any]:
+    page = search_service(caller).search_registered_models(
         request.filter, request.max_results, request.order_by, request.page_token
     )
     body: dict[str, Any] = {"registered_models": [registered_model_json(model) for model in page.items]}

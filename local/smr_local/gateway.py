@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import importlib.util
 import json
 import logging
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from smr_local import sigv4
 from smr_local.template import FunctionSettings, Route
 
 if TYPE_CHECKING:
@@ -47,6 +49,12 @@ class LocalIdentity:
     user_name: str = "smr-local"
     access_key: str = "AKIAIOSFODNN7SMRLOCAL"
     user_id: str = "AIDASMRLOCAL0000000000"
+
+    @classmethod
+    def of(cls, credential: sigv4.LocalCredential) -> LocalIdentity:
+        """The IAM user a verified local credential belongs to."""
+        digest = hashlib.sha256(credential.user_name.encode()).hexdigest().upper()[:17]
+        return cls(user_name=credential.user_name, access_key=credential.access_key, user_id=f"AIDA{digest}")
 
     @property
     def user_arn(self) -> str:
@@ -240,6 +248,17 @@ def error_response(status: int, error_code: str, message: str, headers: Iterable
     return response
 
 
+def forbidden_response(message: str) -> Response:
+    """API Gateway's answer to a request its IAM authorization rejects: 403 and its own body shape."""
+    error_type = "MissingAuthenticationTokenException" if message == sigv4.MISSING_TOKEN else "ForbiddenException"
+    return Response(
+        json.dumps({"message": message}),
+        status=403,
+        content_type="application/json",
+        headers={"x-amzn-ErrorType": error_type},
+    )
+
+
 def to_http_response(result: Any) -> Response:
     """What API Gateway makes of a handler's return value (payload format 2.0)."""
     if not (isinstance(result, Mapping) and "statusCode" in result):
@@ -275,7 +294,10 @@ class LocalHttpApi:
         loader: FunctionLoader,
         identity: LocalIdentity | None = None,
         region: str = "us-east-1",
+        credentials: Mapping[str, sigv4.LocalCredential] | None = None,
     ) -> None:
+        """With `credentials`, every request must carry a SigV4 signature by one of them (API Gateway's IAM
+        authorization) and runs as that key's user; without, every request runs as `identity`."""
         self._routes: dict[str, dict[str, Route]] = {}
         for route in routes:
             self._routes.setdefault(route.path, {})[route.method] = route
@@ -283,6 +305,7 @@ class LocalHttpApi:
         self._loader = loader
         self._identity = identity or LocalIdentity()
         self._region = region
+        self._credentials = credentials
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -297,6 +320,17 @@ class LocalHttpApi:
             f" ({function_id})" if function_id else "",
         )
         return response(environ, start_response)
+
+    def _verified_credential(self, request: Request) -> sigv4.LocalCredential:
+        assert self._credentials is not None
+        incoming = sigv4.IncomingRequest(
+            method=request.method,
+            path=request.path,
+            raw_query=request.environ.get("QUERY_STRING", ""),
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=request.get_data(cache=True),
+        )
+        return sigv4.verify(incoming, self._credentials, self._region)
 
     def _dispatch(self, request: Request) -> tuple[Response, str | None]:
         methods = self._routes.get(request.path)
@@ -318,8 +352,15 @@ class LocalHttpApi:
             LOGGER.exception("%s failed to import", route.function_id)
             message = f"{route.function_id} failed to import: {type(error).__name__}: {error}"
             return error_response(500, "INTERNAL_ERROR", message), route.function_id
-        event = build_event(request, route, self._identity)
-        context = lambda_context(settings, self._identity, self._region)
+        if self._credentials is None:
+            identity = self._identity
+        else:
+            try:
+                identity = LocalIdentity.of(self._verified_credential(request))
+            except sigv4.SignatureRejected as rejected:
+                return forbidden_response(rejected.message), route.function_id
+        event = build_event(request, route, identity)
+        context = lambda_context(settings, identity, self._region)
         try:
             result = handler(event, context)
         except Exception as error:

@@ -1,8 +1,11 @@
 """`make run`: the registry on one port, an embedded AWS (moto) on another, data kept in a folder.
 
-    python -m smr_local [--host 127.0.0.1] [--port 5000] [--aws-port PORT+1] [--data-dir .smr]
+    python -m smr_local [--host 127.0.0.1] [--port 5000] [--aws-port PORT+1] [--data-dir .smr] [--no-auth]
 
-Environment defaults: SMR_HOST, SMR_PORT, SMR_AWS_PORT, SMR_DATA_DIR. Port 0 picks a free port (the chosen ones are
+Environment defaults: SMR_HOST, SMR_PORT, SMR_AWS_PORT, SMR_DATA_DIR, SMR_LOCAL_AUTH (on|off),
+SMR_LOCAL_CREDENTIALS (more `KEY:SECRET:user-name` pairs, comma-separated, beside the printed one).
+As API Gateway with IAM authorization does, every request must be SigV4-signed (service execute-api) by a known
+key, unless started with --no-auth; see docs/auth.md. Port 0 picks a free port (the chosen ones are
 printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it after a last save.
 """
 
@@ -21,6 +24,7 @@ from types import FrameType
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from smr_local import sigv4
 from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
@@ -40,6 +44,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_DATA_DIR = stack.REPO_ROOT / ".smr"
 LOCAL_STACK = stack.StackContext(account_id=LocalIdentity().account_id, region=LOCAL_REGION)
+# The key pair the server prints (and moto accepts): signing with it makes a request from the local user smr-local.
+DEFAULT_CREDENTIAL = sigv4.LocalCredential(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LocalIdentity().user_name)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Options:
     aws_port: int
     data_dir: Path
     autosave_interval_s: float
+    # None: no signature needed (--no-auth); otherwise the keys whose signatures are accepted.
+    credentials: dict[str, sigv4.LocalCredential] | None
 
 
 def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> Options:
@@ -76,7 +84,20 @@ def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | N
         default=DEFAULT_AUTOSAVE_INTERVAL_S,
         help="seconds between saves while something changes",
     )
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        default=environ.get("SMR_LOCAL_AUTH", "on").lower() in ("off", "0", "false", "no"),
+        help="accept unsigned requests (all run as the local user); default: SigV4 signatures required",
+    )
     arguments = parser.parse_args(argv)
+    credentials: dict[str, sigv4.LocalCredential] | None = None
+    if not arguments.no_auth:
+        try:
+            extra = sigv4.parse_credentials(environ.get("SMR_LOCAL_CREDENTIALS", ""))
+        except ValueError as error:
+            parser.error(f"SMR_LOCAL_CREDENTIALS: {error}")
+        credentials = {DEFAULT_CREDENTIAL.access_key: DEFAULT_CREDENTIAL, **extra}
     aws_port = arguments.aws_port
     if aws_port is None:
         aws_port = arguments.port + 1 if arguments.port else 0
@@ -86,6 +107,7 @@ def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | N
         aws_port=aws_port,
         data_dir=arguments.data_dir.resolve(),
         autosave_interval_s=arguments.autosave_interval,
+        credentials=credentials,
     )
 
 
@@ -97,8 +119,12 @@ def function_environment(template: stack.Template, table_name: str, aws: Embedde
         stack_name=LOCAL_STACK.stack_name,
         physical_ids={stack.single_resource(template, stack.TABLE_TYPE)[0]: table_name},
     )
+    environment = stack.function_environment(template, context)
+    # The stack parameter's local stand-in: admins given to `make run` in its own environment.
+    if os.environ.get("SMR_ADMIN_PRINCIPALS"):
+        environment["SMR_ADMIN_PRINCIPALS"] = os.environ["SMR_ADMIN_PRINCIPALS"]
     return {
-        **stack.function_environment(template, context),
+        **environment,
         "AWS_ENDPOINT_URL": aws.endpoint_url,
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_REGION": LOCAL_REGION,
@@ -113,9 +139,15 @@ def function_environment(template: stack.Template, table_name: str, aws: Embedde
 
 
 def client_exports(registry_url: str, aws: EmbeddedAws, table_name: str, bucket: str) -> dict[str, str]:
-    """What a client sets to use this server (printed as `export` lines)."""
+    """What a client sets to use this server (printed as `export` lines).
+
+    MLFLOW_TRACKING_AWS_SIGV4 makes the stock mlflow client sign its requests (with the AWS_* credentials below), as
+    the API in AWS requires; the smr SDK and CLI always sign and find the server through SMR_ENDPOINT.
+    """
     return {
         "MLFLOW_REGISTRY_URI": registry_url,
+        "MLFLOW_TRACKING_AWS_SIGV4": "true",
+        "SMR_ENDPOINT": registry_url,
         "MLFLOW_S3_ENDPOINT_URL": aws.endpoint_url,
         "AWS_ENDPOINT_URL": aws.endpoint_url,
         "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
@@ -178,7 +210,13 @@ def serve(options: Options) -> int:
         for function_id in stack.resources_of_type(template, stack.FUNCTION_TYPE)
     }
     loader = FunctionLoader(stack.REPO_ROOT)
-    api = LocalHttpApi(stack.http_routes(template), functions, loader, region=LOCAL_REGION)
+    api = LocalHttpApi(
+        stack.http_routes(template),
+        functions,
+        loader,
+        region=LOCAL_REGION,
+        credentials=options.credentials,
+    )
     pollers = QueuePollers(sqs_subscriptions(template, queues), lambda: aws.client("sqs"), loader, LOCAL_REGION)
     pollers.start()
     http: BaseWSGIServer = make_server(options.host, options.port, api, threaded=True)
@@ -190,6 +228,12 @@ def serve(options: Options) -> int:
 
     registry_url = f"http://{options.host}:{http.server_port}"
     print(f"smr local registry on {registry_url} (embedded AWS on {aws.endpoint_url}, data in {options.data_dir})")
+    if options.credentials is None:
+        print("# authentication is OFF (--no-auth): unsigned requests are accepted")
+    else:
+        print(
+            f"# requests must be SigV4-signed (execute-api, {LOCAL_REGION}) by one of: {', '.join(options.credentials)}"
+        )
     print("# To use it, set:")
     for name, value in client_exports(registry_url, aws, table_name, bucket).items():
         print(f"export {name}={value}")

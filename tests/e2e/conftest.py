@@ -17,6 +17,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
+from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY
 from tests.e2e.scenarios import ORACLE, SMR, Backend, Scope, differences_between
 from tests.e2e.servers import MlflowServer, start_mlflow_server
 
@@ -24,7 +25,12 @@ ORACLE_ONLY_ENV = "SMR_E2E_ORACLE_ONLY"
 
 # What every client (and the oracle) in this session runs with. No retries: a 5xx or a dropped connection must show as
 # the failure it is, at once, instead of as minutes of backoff (and a retried POST could hide a duplicate write).
+# Every client signs its requests with the local server's key (SigV4, as against API Gateway); the oracle ignores it.
 CLIENT_ENVIRONMENT = {
+    "MLFLOW_TRACKING_AWS_SIGV4": "true",
+    "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
+    "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
+    "AWS_DEFAULT_REGION": LOCAL_REGION,
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
     "MLFLOW_DISABLE_TELEMETRY": "true",

@@ -36,7 +36,10 @@ def client_env(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> dict[str
 
 def _version(server: LocalServer, name: str, version: int) -> dict[str, Any] | None:
     response = requests.get(
-        f"{server.url}{API}/model-versions/get", params={"name": name, "version": version}, timeout=10
+        f"{server.url}{API}/model-versions/get",
+        params={"name": name, "version": version},
+        timeout=10,
+        auth=server.auth(),
     )
     if response.status_code == 404:
         return None
@@ -119,6 +122,7 @@ def test_a_folder_put_under_incoming_registers_a_version_within_seconds(
         f"{server.url}/api/2.0/smr/model-versions/download-urls",
         params={"name": "uploaded-model", "version": "1"},
         timeout=10,
+        auth=server.auth(),
     ).json()
     files = {entry["path"]: requests.get(entry["url"], timeout=10).content for entry in urls["files"]}
     assert files == {"MLmodel": b"flavors: {}\n", "model.pkl": b"\x80weights"}
@@ -128,7 +132,7 @@ def test_a_folder_put_under_incoming_registers_a_version_within_seconds(
     time.sleep(2)
     assert _version(server, "uploaded-model", 2) is None
     uploads = requests.get(
-        f"{server.url}/api/2.0/smr/uploads/list", params={"name": "uploaded-model"}, timeout=10
+        f"{server.url}/api/2.0/smr/uploads/list", params={"name": "uploaded-model"}, timeout=10, auth=server.auth()
     ).json()["uploads"]
     assert [(u["upload_id"], u["state"], u["version"]) for u in uploads] == [("2026-11-26", "REGISTERED", "1")]
 
@@ -141,7 +145,10 @@ def test_a_bad_smr_json_is_a_failed_upload_a_user_can_read(server: LocalServer, 
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         response = requests.get(
-            f"{server.url}/api/2.0/smr/uploads/get", params={"name": "broken-model", "upload_id": "u1"}, timeout=10
+            f"{server.url}/api/2.0/smr/uploads/get",
+            params={"name": "broken-model", "upload_id": "u1"},
+            timeout=10,
+            auth=server.auth(),
         )
         if response.status_code == 200:
             break
@@ -151,7 +158,7 @@ def test_a_bad_smr_json_is_a_failed_upload_a_user_can_read(server: LocalServer, 
     assert upload["state"] == "FAILED" and "Invalid Model Version stage: Prod" in upload["reason"]
     assert (
         requests.get(
-            f"{server.url}{API}/registered-models/get", params={"name": "broken-model"}, timeout=10
+            f"{server.url}{API}/registered-models/get", params={"name": "broken-model"}, timeout=10, auth=server.auth()
         ).status_code
         == 404
     )

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import requests
+from requests_auth_aws_sigv4 import AWSSigV4
 
+from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY
 from tests.e2e.conftest import Observe
 from tests.e2e.scenarios import Scope
 
@@ -18,11 +20,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::FutureWarning
 
 API = "/api/2.0/mlflow"
 TIMEOUT_S = 30
+# Signed as the local server's key, as a caller of API Gateway must be (the oracle ignores the signature).
+SIGNED = AWSSigV4(
+    "execute-api",
+    region=LOCAL_REGION,
+    aws_access_key_id=LOCAL_ACCESS_KEY_ID,
+    aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
+)
+SEND: dict[str, Any] = {"timeout": TIMEOUT_S, "auth": SIGNED}
 
 
 def exchange(s: Scope, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
     """One request, reduced to what the protocol promises: the status, and the body's shape or error code."""
-    response = requests.request(method, s.backend.url + API + path, timeout=TIMEOUT_S, **kwargs)
+    response = requests.request(method, s.backend.url + API + path, **SEND, **kwargs)
     body = response.json()
     seen: dict[str, Any] = {"status": response.status_code, "json object": isinstance(body, dict)}
     if response.status_code == 200:
@@ -173,15 +183,13 @@ def test_get_latest_versions_takes_repeated_query_keys_and_a_json_body(same_as_o
         return {
             # requests sends a list as the key repeated: ?name=..&stages=Staging&stages=Production
             "GET, repeated stages": versions(
-                requests.get(path, params={"name": name, "stages": ["Staging", "Production"]}, timeout=TIMEOUT_S)
+                requests.get(path, params={"name": name, "stages": ["Staging", "Production"]}, **SEND)
             ),
-            "GET, no stages": versions(requests.get(path, params={"name": name}, timeout=TIMEOUT_S)),
+            "GET, no stages": versions(requests.get(path, params={"name": name}, **SEND)),
             "POST, JSON body": versions(
-                requests.post(path, json={"name": name, "stages": ["Production", "None"]}, timeout=TIMEOUT_S)
+                requests.post(path, json={"name": name, "stages": ["Production", "None"]}, **SEND)
             ),
-            "POST, bad stage": versions(
-                requests.post(path, json={"name": name, "stages": ["Prod"]}, timeout=TIMEOUT_S)
-            ),
+            "POST, bad stage": versions(requests.post(path, json={"name": name, "stages": ["Prod"]}, **SEND)),
         }
 
     assert same_as_oracle(scenario) == {
@@ -198,8 +206,8 @@ def test_search_pages_carry_a_next_page_token_until_the_last(same_as_oracle: Obs
             s.client.create_registered_model(s.name(str(index)))
         path = s.backend.url + API + "/registered-models/search"
         query = {"filter": f"name LIKE '{s.prefix}-%'", "max_results": 2}
-        first = requests.get(path, params=query, timeout=TIMEOUT_S).json()
-        second = requests.get(path, params={**query, "page_token": first["next_page_token"]}, timeout=TIMEOUT_S).json()
+        first = requests.get(path, params=query, **SEND).json()
+        second = requests.get(path, params={**query, "page_token": first["next_page_token"]}, **SEND).json()
         return {
             "first": [m["name"] for m in first["registered_models"]],
             "first has token": bool(first.get("next_page_token")),

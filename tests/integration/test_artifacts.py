@@ -65,7 +65,14 @@ class Harness:
         self.store = store
         self.registry = RegistryService(store)
         objects = ArtifactObjects(self.s3, multipart_threshold=multipart_threshold, part_size=MIN_PART_SIZE)
-        self.service = ArtifactService(self.registry, store, objects, BUCKET, CopyQueue(self.queue_url, self.sqs))
+        self.service = ArtifactService(
+            self.registry,
+            store,
+            objects,
+            BUCKET,
+            CopyQueue(self.queue_url, self.sqs),
+            copy_from_buckets=frozenset({SOURCE_BUCKET}),
+        )
 
     def drain_copies(self) -> int:
         copied = 0
@@ -417,3 +424,15 @@ def test_the_local_server_queues_again_the_copies_its_restart_lost(harness: Harn
     assert harness.registry.get_model_version_by_alias(MODEL, "fresh").version == 2
     assert harness.service.get_upload(MODEL, upload_id).state is UploadState.REGISTERED
     assert requeue_pending_copies(dynamodb, TABLE_NAME, harness.sqs, harness.queue_url) == 0
+
+
+def test_an_s3_source_in_a_bucket_smr_was_not_granted_is_recorded_as_given(harness: Harness) -> None:
+    """As MLflow records it: smr cannot read it, so it neither copies it nor waits for it."""
+    harness.registry.create_registered_model(MODEL)
+    version = harness.service.create_model_version(MODEL, "s3://somebody-elses-bucket/models/7")
+    assert (version.status, version.source, version.download_uri) == (
+        VersionStatus.READY,
+        "s3://somebody-elses-bucket/models/7",
+        "s3://somebody-elses-bucket/models/7",
+    )
+    assert "Messages" not in harness.sqs.receive_message(QueueUrl=harness.queue_url, WaitTimeSeconds=0)

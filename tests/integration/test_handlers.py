@@ -84,7 +84,7 @@ ARTIFACT_OPERATIONS = {
 
 def test_every_operation_has_a_sample_event_and_a_handler() -> None:
     operations = {path.name for path in FUNCTIONS.iterdir() if (path / "app.py").exists()} - ARTIFACT_OPERATIONS
-    assert len(operations) == 21
+    assert len(operations) == 21 + 4  # MLflow's 21 and smr's permission operations
     assert operations <= {path.stem for path in EVENTS.glob("*.json")}
 
 
@@ -198,3 +198,40 @@ def test_an_unexpected_failure_is_a_generic_500_with_no_details(
     assert status == 500
     assert body["error_code"] == "INTERNAL_ERROR"
     assert "secret" not in body["message"]
+
+
+def test_the_permission_events_grant_and_hide_and_a_stranger_is_refused(invoke: Invoke) -> None:
+    invoke("create_registered_model")
+    status, body = invoke("get_model_permissions")
+    assert (status, body["permissions"]) == (200, {"arn:aws:iam::123456789012:user/data-scientist": "MANAGE"})
+    status, body = invoke("set_model_permission")
+    assert body["permissions"]["arn:aws:iam::123456789012:role/fraud-reviewers"] == "EDIT"
+    assert invoke("set_model_private")[1]["private"] is True
+    assert "arn:aws:iam::123456789012:role/fraud-reviewers" not in invoke("delete_model_permission")[1]["permissions"]
+
+    stranger = sample_event("set_registered_model_tag")
+    stranger["requestContext"]["authorizer"]["iam"]["userArn"] = "arn:aws:iam::123456789012:user/stranger"
+    status, body = invoke("set_registered_model_tag", stranger)
+    assert (status, body["error_code"]) == (403, "PERMISSION_DENIED")
+    status, body = invoke("get_registered_model", _as_stranger(sample_event("get_registered_model")))
+    assert status == 403  # private
+    assert [m["name"] for m in invoke("search_registered_models")[1]["registered_models"]] == [MODEL]
+    status, body = invoke("search_registered_models", _as_stranger(sample_event("search_registered_models")))
+    assert (status, body.get("registered_models", [])) == (200, [])
+
+
+def _as_stranger(event: dict[str, Any]) -> dict[str, Any]:
+    event["requestContext"]["authorizer"]["iam"]["userArn"] = "arn:aws:iam::123456789012:user/stranger"
+    return event
+
+
+def test_admin_principals_from_the_configuration_hold_every_permission(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke("create_registered_model")
+    monkeypatch.setenv("SMR_ADMIN_PRINCIPALS", "arn:aws:iam::123456789012:role/admin, other")
+    settings.cache_clear()
+    event = sample_event("set_model_private")
+    event["requestContext"]["authorizer"]["iam"]["userArn"] = "arn:aws:iam::123456789012:role/admin"
+    assert invoke("set_model_private", event)[0] == 200
+    assert invoke("set_model_private", _as_stranger(sample_event("set_model_private")))[0] == 403

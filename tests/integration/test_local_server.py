@@ -278,10 +278,13 @@ def test_a_registered_model_created_over_http_reads_back(server: LocalServer) ->
     created = requests.post(
         f"{server.url}{API}/registered-models/create",
         json={"name": "smoke-model", "description": "made by the local server test"},
+        auth=server.auth(),
         timeout=30,
     )
     assert created.status_code == 200, created.text
-    fetched = requests.get(f"{server.url}{API}/registered-models/get", params={"name": "smoke-model"}, timeout=30)
+    fetched = requests.get(
+        f"{server.url}{API}/registered-models/get", params={"name": "smoke-model"}, auth=server.auth(), timeout=30
+    )
     assert fetched.status_code == 200, fetched.text
     model = fetched.json()["registered_model"]
     assert model["name"] == "smoke-model"

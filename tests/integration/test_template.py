@@ -52,21 +52,27 @@ ARTIFACT_FUNCTIONS: dict[str, tuple[tuple[str, str] | None, set[str]]] = {
 READ_ONLY_ARTIFACT_FUNCTIONS = {"GetModelVersionDownloadUrlsFunction", "GetUploadFunction", "ListUploadsFunction"}
 
 
-def _design_operations() -> list[tuple[str, tuple[str, ...], str, str]]:
-    """(operation, methods, path, kind) for every row of docs/design.md's operations table."""
+def _design_operations(
+    heading: str = "## Operations", prefix: str = API_PREFIX
+) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(operation, methods, path, kind) for every row of one of docs/design.md's operations tables."""
     text = (REPO_ROOT / "docs" / "design.md").read_text(encoding="utf-8")
-    section = text.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) != 4 or not re.fullmatch(r"[a-z_]+", cells[0]):
             continue
         operation, methods, path, kind = cells
-        rows.append((operation, tuple(m.strip() for m in methods.split("+")), API_PREFIX + path, kind.split()[0]))
+        rows.append((operation, tuple(m.strip() for m in methods.split("+")), prefix + path, kind.split()[0]))
     return rows
 
 
-OPERATIONS = _design_operations()
+MLFLOW_OPERATIONS = _design_operations()
+# smr's own operations (/api/2.0/smr/...): the same rules hold for them.
+EXTENSION_OPERATIONS = _design_operations("## Extension operations", "/api/2.0/smr/")
+OPERATIONS = MLFLOW_OPERATIONS + EXTENSION_OPERATIONS
+ROUTE_COUNT = sum(len(methods) for _, methods, _, _ in OPERATIONS)
 READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
 WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
 
@@ -80,8 +86,9 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def test_the_design_table_lists_all_21_operations() -> None:
-    assert len(OPERATIONS) == 21
-    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == 21
+    assert len(MLFLOW_OPERATIONS) == 21
+    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == len(OPERATIONS)
+    assert len(EXTENSION_OPERATIONS) >= 4
 
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
@@ -145,8 +152,8 @@ def test_operation_is_served_by_its_function_on_its_routes(
 
 def test_no_two_functions_share_a_route() -> None:
     route_keys = [route.route_key for route in http_routes(stack_template())]
-    # get_latest_versions answers both POST and GET; five extension routes (issue 3)
-    assert len(route_keys) == len(set(route_keys)) == 22 + 5
+    # get_latest_versions answers both POST and GET; plus the five artifact extension routes (issue 3)
+    assert len(route_keys) == len(set(route_keys)) == ROUTE_COUNT + 5
 
 
 def test_every_route_belongs_to_the_one_http_api() -> None:
@@ -362,7 +369,7 @@ def transformed() -> dict[str, Any]:
 def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, Any]) -> None:
     (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     operations = [op for methods in api["Properties"]["Body"]["paths"].values() for op in methods.values()]
-    assert len(operations) == 22 + 5
+    assert len(operations) == ROUTE_COUNT + 5
     assert all(operation["security"] == [{"AWS_IAM": []}] for operation in operations)
 
 

@@ -1,8 +1,12 @@
 """The local server (`python -m smr_local`) as a subprocess, on free ports, for integration and end-to-end tests.
 
 with run_local_server(tmp_path / "data") as server:
-    requests.get(server.url + "/api/2.0/mlflow/registered-models/search")
+    requests.get(server.url + "/api/2.0/mlflow/registered-models/search", auth=server.auth())
     boto3.client("s3", endpoint_url=server.aws_url, ...)   # or os.environ.update(server.env)
+
+The server checks SigV4 signatures as API Gateway does: sign with `server.auth()` (the printed key) or
+`server.auth(key, secret)` (another key, given to the server in SMR_LOCAL_CREDENTIALS); `server.env` carries
+MLFLOW_TRACKING_AWS_SIGV4=true, so the stock mlflow client signs with it. `extra_args=("--no-auth",)` turns it off.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from requests.auth import AuthBase
+
 from smr_local.template import REPO_ROOT
 
 REQUIRED_EXPORTS = (
     "MLFLOW_REGISTRY_URI",
+    "MLFLOW_TRACKING_AWS_SIGV4",
+    "SMR_ENDPOINT",
     "MLFLOW_S3_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -55,6 +63,17 @@ class LocalServer:
     def client_environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """base (default: os.environ) with the printed exports applied: what a client shell would have."""
         return {**(dict(os.environ) if base is None else dict(base)), **self.env}
+
+    def auth(self, access_key: str | None = None, secret_key: str | None = None) -> AuthBase:
+        """A requests auth that signs as the printed key (or the given one), as the mlflow client does."""
+        from requests_auth_aws_sigv4 import AWSSigV4
+
+        return AWSSigV4(
+            "execute-api",
+            region=self.env["AWS_DEFAULT_REGION"],
+            aws_access_key_id=access_key or self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=secret_key or self.env["AWS_SECRET_ACCESS_KEY"],
+        )
 
     def output(self) -> str:
         return "".join(self.stdout) + "".join(self.stderr)

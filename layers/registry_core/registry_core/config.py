@@ -13,12 +13,18 @@ class Settings(BaseModel):
     bucket_name: str = ""
     # Where versions with an s3:// source are queued to be copied into the registry's prefix; empty: no copy-in.
     copy_queue_url: str = ""
+    # Buckets besides the artifact bucket whose s3:// sources are copied in (the copier must be granted read access);
+    # an s3:// source anywhere else is recorded as given, as MLflow records it.
+    copy_from_buckets: frozenset[str] = frozenset()
     # How long presigned upload and download URLs stay valid.
     presigned_url_expiry_s: int = 3600
     # The identity used when a request carries none (only the local server sends such requests).
     default_principal: str = "anonymous"
     # DynamoDB answers in milliseconds; a retried write is deduplicated by its ClientRequestToken.
     dynamodb_read_timeout_s: float = 5.0
+
+    # IAM principals (ARNs) that hold every permission on every model (SMR_ADMIN_PRINCIPALS, comma-separated).
+    admin_principals: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -28,5 +34,11 @@ def settings() -> Settings:
         bucket_name=os.environ.get("SMR_BUCKET_NAME", ""),
         dynamodb_read_timeout_s=float(os.environ.get("SMR_DYNAMODB_READ_TIMEOUT_S", "5")),
         copy_queue_url=os.environ.get("SMR_COPY_QUEUE_URL", ""),
+        copy_from_buckets=frozenset(
+            part.strip() for part in os.environ.get("SMR_COPY_FROM_BUCKETS", "").split(",") if part.strip()
+        ),
         presigned_url_expiry_s=int(os.environ.get("SMR_PRESIGNED_URL_EXPIRY_S", "3600")),
+        admin_principals=frozenset(
+            part.strip() for part in os.environ.get("SMR_ADMIN_PRINCIPALS", "").split(",") if part.strip()
+        ),
     )

@@ -72,9 +72,11 @@ def endpoint(request_model: type[R]) -> Callable[[Callable[[R, Caller], dict[str
 
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             started = time.perf_counter()
+            principal = events.principal(event) or settings().default_principal
             caller = Caller(
-                principal=events.principal(event) or settings().default_principal,
+                principal=principal,
                 request_id=events.request_id(event) or getattr(context, "aws_request_id", ""),
+                admin=principal in settings().admin_principals,
             )
             try:
                 response = json_response(200, operation(parse_request(request_model, event), caller))

@@ -175,3 +175,22 @@ class UploadRef(Request):
 class ListUploads(Request):
     name: StrictStr
     max_results: int = 100
+
+
+# -- smr extension: per-model permissions -----------------------------------------------------------------------
+
+
+class SetModelPermission(Request):
+    name: StrictStr
+    principal: StrictStr
+    level: StrictStr
+
+
+class DeleteModelPermission(Request):
+    name: StrictStr
+    principal: StrictStr
+
+
+class SetModelPrivate(Request):
+    name: StrictStr
+    private: bool = True

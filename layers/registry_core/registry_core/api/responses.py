@@ -63,3 +63,8 @@ def upload_json(upload: Upload) -> dict[str, Any]:
             "last_updated_timestamp": upload.last_updated_timestamp,
         }
     )
+
+
+def permissions_json(model: RegisteredModel) -> dict[str, Any]:
+    """smr's permissions of a model: {name, private, permissions: {principal: READ|EDIT|MANAGE}}."""
+    return {"name": model.name, "private": model.private, "permissions": dict(sorted(model.permissions.items()))}

@@ -21,6 +21,8 @@ class Caller(BaseModel):
 
     principal: str
     request_id: str = ""
+    # An admin principal (configuration) holds every permission on every model.
+    admin: bool = False
 
 
 class Stage(StrEnum):
@@ -111,6 +113,10 @@ class RegisteredModel(BaseModel):
     state: ModelState = ModelState.ACTIVE
     rename_to: str | None = None
     renamed_from: str | None = None
+    # Per-model permissions (see domain/permissions.py): principal -> READ | EDIT | MANAGE, and whether non-listed
+    # principals may read the model at all.
+    permissions: dict[str, str] = Field(default_factory=dict)
+    private: bool = False
 
     @property
     def visible(self) -> bool:

@@ -30,10 +30,11 @@ def registry_service(caller: Caller | None = None) -> RegistryService:
     return RegistryService(default_store(), caller=caller)
 
 
-def search_service() -> SearchService:
+def search_service(caller: Caller | None = None) -> SearchService:
+    """Searches, acting for `caller` (private models it may not read are left out)."""
     from registry_core.service.search import SearchService
 
-    return SearchService(default_store())
+    return SearchService(default_store(), caller=caller)
 
 
 def artifact_service(caller: Caller | None = None) -> ArtifactService:
@@ -50,6 +51,7 @@ def artifact_service(caller: Caller | None = None) -> ArtifactService:
         config.bucket_name,
         CopyQueue(config.copy_queue_url) if config.copy_queue_url else None,
         url_expiry_s=config.presigned_url_expiry_s,
+        copy_from_buckets=config.copy_from_buckets,
     )
 
 

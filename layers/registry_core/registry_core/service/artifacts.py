@@ -93,8 +93,11 @@ class ArtifactService:
         copy_queue: CopyQueue | None,
         url_expiry_s: int = 3600,
         clock: Callable[[], int] = _now_ms,
+        copy_from_buckets: frozenset[str] = frozenset(),
     ) -> None:
         self._registry = registry
+        # smr copies in only what it can read: its own bucket, and buckets the operator granted it (config).
+        self._copy_from_buckets = copy_from_buckets | {bucket}
         self._store = store
         self._objects = objects
         self._bucket = bucket
@@ -112,10 +115,11 @@ class ArtifactService:
         """MLflow's create-model-version: an s3:// source is copied into the new version's own prefix.
 
         Also a source under models/ (another version's files): versions never share files, so that deleting one
-        can never take files from another. Any other source (runs:/, models:/, file:, a path smr cannot read) is
-        recorded as given, READY, as MLflow records it.
+        can never take files from another. Any other source (runs:/, models:/, file:, an s3:// URI in a bucket smr
+        has not been granted) is recorded as given, READY, as MLflow records it.
         """
-        if parse_s3_uri(source) is None or self._copy_queue is None:
+        location = parse_s3_uri(source)
+        if location is None or self._copy_queue is None or location[0] not in self._copy_from_buckets:
             return self._registry.create_model_version(name, source, **fields)
         version = self._registry.create_model_version(name, source, status=VersionStatus.PENDING_REGISTRATION, **fields)
         self._queue_copy(version.name, version.version, source, upload_id=None)

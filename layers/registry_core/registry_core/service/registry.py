@@ -32,6 +32,7 @@ from registry_core.domain.errors import (
     ResourceDoesNotExist,
     TemporarilyUnavailable,
 )
+from registry_core.domain.permissions import PermissionLevel, authorize
 from registry_core.domain.validation import (
     RESERVED_ALIAS_LATEST,
     validate_alias_name,
@@ -118,16 +119,22 @@ class RegistryService:
             )
         )
 
-    @staticmethod
-    def _readable(name: str, model: RegisteredModel | None) -> RegisteredModel:
+    def _readable(
+        self, name: str, model: RegisteredModel | None, needed: PermissionLevel = PermissionLevel.READ
+    ) -> RegisteredModel:
         if model is None or not model.visible:
             raise _model_not_found(name)
+        # The one place (with _writable) where per-model permissions are checked: right after the model is read,
+        # before anything changes, at no extra round trip (they live in the model item).
+        authorize(model, self._caller, needed)
         return model
 
-    @staticmethod
-    def _writable(name: str, model: RegisteredModel | None) -> RegisteredModel:
+    def _writable(
+        self, name: str, model: RegisteredModel | None, needed: PermissionLevel = PermissionLevel.EDIT
+    ) -> RegisteredModel:
         if model is None or not model.visible:
             raise _model_not_found(name)
+        authorize(model, self._caller, needed)
         if model.state is ModelState.RENAMING:
             raise TemporarilyUnavailable(
                 f"Registered model {name!r} is being renamed to {model.rename_to!r}; try again in a moment."
@@ -135,7 +142,12 @@ class RegistryService:
         return model
 
     def _writable_version(
-        self, name: str, version: int, *, prefetch_previous: bool = False
+        self,
+        name: str,
+        version: int,
+        *,
+        prefetch_previous: bool = False,
+        needed: PermissionLevel = PermissionLevel.EDIT,
     ) -> tuple[RegisteredModel, ModelVersion, list[ModelVersion]]:
         """The model and one of its versions, read in one round trip.
 
@@ -144,7 +156,7 @@ class RegistryService:
         """
         wanted = [version, version - 1] if prefetch_previous and version > 1 else [version]
         model, found = self._store.get_model_and_versions(name, wanted)
-        model = self._writable(name, model)
+        model = self._writable(name, model, needed)
         if version not in found or version not in model.stages:
             raise _version_not_found(name, version)
         spare = [found[number] for number in wanted[1:] if number in found and number in model.stages]
@@ -191,6 +203,7 @@ class RegistryService:
                 last_updated_timestamp=now,
                 description=description,
                 tags=dict(tags or {}),
+                permissions={self._caller.principal: PermissionLevel.MANAGE.name} if self._caller else {},
             )
             self._commit(Write(put_models=[(model, None)]))
             return model
@@ -271,6 +284,7 @@ class RegistryService:
             return None  # replay of a rename that already switched; only the cleanup may be left
         if old is None or not old.visible:
             raise _model_not_found(name)
+        authorize(old, self._caller, PermissionLevel.MANAGE)
         if old.state is ModelState.RENAMING:
             if old.rename_to == new_name and target is not None and target.state is ModelState.RENAME_TARGET:
                 return old  # replay: resume copying
@@ -344,7 +358,7 @@ class RegistryService:
             model = self._store.get_model(name)
             if model is not None and model.state is ModelState.DELETING:
                 return model  # replay of an interrupted delete: finish it
-            model = self._writable(name, model)
+            model = self._writable(name, model, PermissionLevel.MANAGE)
             expected_rev = model.rev
             model.state = ModelState.DELETING
             model.rev = expected_rev + 1
@@ -670,7 +684,9 @@ class RegistryService:
         number = validate_version(version)
 
         def attempt() -> None:
-            model, _, spare = self._writable_version(name, number, prefetch_previous=True)
+            model, _, spare = self._writable_version(
+                name, number, prefetch_previous=True, needed=PermissionLevel.MANAGE
+            )
             del model.stages[number]
             model.aliases = {alias: target for alias, target in model.aliases.items() if target != number}
             model.last_updated_timestamp = self._clock()
@@ -679,3 +695,61 @@ class RegistryService:
             self._commit_model(model, delete_versions=[number])
 
         self._retrying(attempt)
+
+    # -- permissions (smr extension) -----------------------------------------------------------------------
+
+    def get_permissions(self, name: str) -> RegisteredModel:
+        """The model, for its `permissions` and `private` (anyone who may read it may see who holds what)."""
+        validate_model_name(name)
+        return self._readable(name, self._store.get_model(name))
+
+    def set_permission(self, name: str, principal: str, level: str) -> RegisteredModel:
+        """Grant `principal` READ, EDIT or MANAGE on the model (needs MANAGE)."""
+        validate_model_name(name)
+        granted = PermissionLevel.parse(level)
+        if not principal.strip():
+            raise InvalidParameterValue("Missing value for required parameter 'principal'.")
+
+        def attempt() -> RegisteredModel:
+            model = self._writable(name, self._store.get_model(name), PermissionLevel.MANAGE)
+            model.permissions[principal] = granted.name
+            self._check_still_managed(model)
+            self._commit_model(model)
+            return model
+
+        return self._retrying(attempt)
+
+    def delete_permission(self, name: str, principal: str) -> RegisteredModel:
+        """Take back `principal`'s permission on the model (needs MANAGE); the last MANAGE holder stays."""
+        validate_model_name(name)
+
+        def attempt() -> RegisteredModel:
+            model = self._writable(name, self._store.get_model(name), PermissionLevel.MANAGE)
+            if principal in model.permissions:
+                del model.permissions[principal]
+                self._check_still_managed(model)
+                self._commit_model(model)
+            return model
+
+        return self._retrying(attempt)
+
+    def set_private(self, name: str, private: bool) -> RegisteredModel:
+        """A private model is invisible (reads, searches) to principals it lists no permission for."""
+        validate_model_name(name)
+
+        def attempt() -> RegisteredModel:
+            model = self._writable(name, self._store.get_model(name), PermissionLevel.MANAGE)
+            if model.private != private:
+                model.private = private
+                self._commit_model(model)
+            return model
+
+        return self._retrying(attempt)
+
+    @staticmethod
+    def _check_still_managed(model: RegisteredModel) -> None:
+        # A model with no permission at all would be open to everyone (the rule for models older than permissions).
+        if PermissionLevel.MANAGE.name not in model.permissions.values():
+            raise InvalidParameterValue(
+                f"Registered model {model.name!r} must keep at least one principal with MANAGE permission."
+            )

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.permissions import can_read
 from registry_core.search import filters
 from registry_core.search.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
@@ -188,8 +189,10 @@ def _page_of_window(
 
 
 class SearchService:
-    def __init__(self, store: RegistryStore) -> None:
+    def __init__(self, store: RegistryStore, caller: Caller | None = None) -> None:
         self._store = store
+        # Private models the caller may not read are left out of every result, as if they did not exist.
+        self._caller = caller
 
     # -- registered models ---------------------------------------------------------------------------------
 
@@ -208,7 +211,12 @@ class SearchService:
         token = _Token.decode(page_token, fingerprint)
 
         def accept(models: list[RegisteredModel]) -> list[bool]:
-            return [model.visible and filters.matches_registered_model(model_view(model), clauses) for model in models]
+            return [
+                model.visible
+                and can_read(model, self._caller)
+                and filters.matches_registered_model(model_view(model), clauses)
+                for model in models
+            ]
 
         exact = filters.exact_name(clauses)
         if exact is not None:
@@ -258,7 +266,12 @@ class SearchService:
             verdicts = []
             for version in versions:
                 model = models.get(version.name)
-                live = model is not None and model.visible and version.version in model.stages
+                live = (
+                    model is not None
+                    and model.visible
+                    and version.version in model.stages
+                    and can_read(model, self._caller)
+                )
                 verdicts.append(live and filters.matches_model_version(version_view(version), clauses))
             return verdicts
 

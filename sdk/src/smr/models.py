@@ -1,0 +1,112 @@
+"""The registry's resources as pydantic models, parsed from MLflow's JSON shapes (tags as key/value lists)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+T = TypeVar("T")
+
+
+def _pairs_to_dict(value: Any, key: str = "key", item: str = "value") -> Any:
+    if isinstance(value, list):
+        return {str(entry[key]): entry.get(item) for entry in value}
+    return value
+
+
+class _Resource(BaseModel):
+    # The server may add fields (MLflow does, release to release); they are kept, not refused.
+    model_config = ConfigDict(extra="allow")
+
+
+class ModelVersion(_Resource):
+    name: str
+    version: int
+    creation_timestamp: int | None = None
+    last_updated_timestamp: int | None = None
+    user_id: str | None = None
+    current_stage: str = "None"
+    description: str | None = None
+    source: str | None = None
+    run_id: str | None = None
+    run_link: str | None = None
+    status: str = "READY"
+    status_message: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+    model_id: str | None = None
+    # MLflow 3 model versions may carry metrics; smr's uploads/complete accepts them as `model_metrics`.
+    model_metrics: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        return _pairs_to_dict(value)
+
+    @field_validator("model_metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: Any) -> Any:
+        return _pairs_to_dict(value)
+
+    def metric(self, name: str) -> float | None:
+        """The version's metric `name`: from model_metrics, else from a tag `metric.<name>` (see promote_if)."""
+        if name in self.model_metrics:
+            return float(self.model_metrics[name])
+        tagged = self.tags.get(f"metric.{name}")
+        if tagged is None:
+            return None
+        try:
+            return float(tagged)
+        except ValueError:
+            return None
+
+
+class RegisteredModel(_Resource):
+    name: str
+    creation_timestamp: int | None = None
+    last_updated_timestamp: int | None = None
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    aliases: dict[str, int] = Field(default_factory=dict)
+    latest_versions: list[ModelVersion] = Field(default_factory=list)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        return _pairs_to_dict(value)
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _aliases(cls, value: Any) -> Any:
+        return _pairs_to_dict(value, "alias", "version")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a search; pass `next_page_token` back for the next (None: this was the last)."""
+
+    items: list[T]
+    next_page_token: str | None = None
+
+    def __iter__(self) -> Iterator[T]:  # type: ignore[override]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class Permissions(_Resource):
+    """Who may do what with one registered model (READ < EDIT < MANAGE), and whether others may read it."""
+
+    name: str
+    private: bool = False
+    permissions: dict[str, str] = Field(default_factory=dict)
+
+
+class TransferFile(BaseModel):
+    """A file of a model version as the registry's manifest lists it."""
+
+    path: str
+    size: int
+    sha256: str

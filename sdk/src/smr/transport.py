@@ -1,0 +1,173 @@
+"""HTTP to the registry: SigV4-signed (service execute-api), pooled, with timeouts and retries.
+
+Retries: 429 and 503 always (the registry answers them before changing anything), other 5xx and connection errors
+only for requests that are safe to repeat. The wait is exponential with full jitter, or the server's Retry-After
+when it sends one (capped at MAX_RETRY_AFTER_S).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.session import Session as BotocoreSession
+from requests.adapters import HTTPAdapter
+
+from smr.errors import SmrError, error_from_response
+
+SERVICE = "execute-api"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_READ_TIMEOUT_S = 60.0
+DEFAULT_MAX_RETRIES = 5
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 20.0
+MAX_RETRY_AFTER_S = 120.0
+POOL_CONNECTIONS = 32
+ALWAYS_RETRIED = frozenset({429, 503})
+RETRIED_WHEN_IDEMPOTENT = frozenset({500, 502, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = DEFAULT_MAX_RETRIES
+    base_s: float = BACKOFF_BASE_S
+    cap_s: float = BACKOFF_CAP_S
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^attempt)]."""
+        return random.uniform(0, min(self.cap_s, self.base_s * 2**attempt))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def region_of(endpoint: str) -> str | None:
+    """The region in an API Gateway URL (https://<id>.execute-api.<region>.amazonaws.com), if it is one."""
+    parts = (urlsplit(endpoint).hostname or "").split(".")
+    if "execute-api" in parts:
+        index = parts.index("execute-api")
+        if index + 1 < len(parts):
+            return parts[index + 1]
+    return None
+
+
+def encode_query(params: Mapping[str, Any]) -> str:
+    """Query string with %20 for spaces and repeated keys for lists: the form SigV4 canonicalizes to."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        for item in value if isinstance(value, list | tuple) else [value]:
+            pairs.append((key, str(item).lower() if isinstance(item, bool) else str(item)))
+    return urlencode(pairs, quote_via=quote, safe="-_.~")
+
+
+class Transport:
+    """Sends requests to one registry endpoint, signed with the AWS credential chain (or given credentials)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        region: str | None = None,
+        credentials: Credentials | None = None,
+        botocore_session: BotocoreSession | None = None,
+        timeout: tuple[float, float] = (DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S),
+        retry: RetryPolicy | None = None,
+        sign: bool = True,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        boto = botocore_session or BotocoreSession()
+        self.region = region or region_of(self.endpoint) or boto.get_config_variable("region") or DEFAULT_REGION
+        self._credentials = credentials
+        self._boto = boto
+        self._sign = sign
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=POOL_CONNECTIONS, pool_maxsize=POOL_CONNECTIONS)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def _resolved_credentials(self) -> Credentials:
+        if self._credentials is None:
+            found = self._boto.get_credentials()
+            if found is None:
+                raise SmrError(
+                    "No AWS credentials found (environment, profile, SSO, instance role...); smr signs every request.",
+                    error_code="UNAUTHENTICATED",
+                )
+            self._credentials = found
+        # Refreshable credentials (SSO, roles) hand out a current frozen set.
+        frozen = self._credentials.get_frozen_credentials()
+        return Credentials(frozen.access_key or "", frozen.secret_key or "", frozen.token)
+
+    def _signed_headers(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        if not self._sign:
+            return headers
+        request = AWSRequest(method=method, url=url, data=body, headers=headers)
+        SigV4Auth(self._resolved_credentials(), SERVICE, self.region).add_auth(request)
+        return dict(request.headers.items())
+
+    def request(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None, idempotent: bool
+    ) -> Any:
+        """Send one API call; returns the parsed JSON answer or raises the typed SmrError."""
+        url = f"{self.endpoint}{path}"
+        query = encode_query(params or {})
+        if query:
+            url = f"{url}?{query}"
+        data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        base_headers = {"Content-Type": "application/json"} if data else {}
+        attempt = 0
+        while True:
+            # Signed afresh for each attempt: X-Amz-Date must stay within the server's clock-skew window.
+            headers = self._signed_headers(method, url, data, dict(base_headers))
+            try:
+                response = self.session.request(method, url, data=data or None, headers=headers, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if idempotent and attempt < self.retry.max_retries:
+                    self._sleep(self.retry.backoff(attempt))
+                    attempt += 1
+                    continue
+                raise SmrError(f"{method} {url}: {error}", error_code="CONNECTION_ERROR") from error
+            status = response.status_code
+            retryable = status in ALWAYS_RETRIED or (idempotent and status in RETRIED_WHEN_IDEMPOTENT)
+            if retryable and attempt < self.retry.max_retries:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                self._sleep(min(wait, MAX_RETRY_AFTER_S) if wait is not None else self.retry.backoff(attempt))
+                attempt += 1
+                continue
+            try:
+                parsed = response.json() if response.content else {}
+            except ValueError:
+                parsed = None
+            if 200 <= status < 300:
+                return parsed if parsed is not None else {}
+            raise error_from_response(status, parsed, response.text[:500])
