@@ -72,7 +72,7 @@ def invoke(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[In
 
 def test_every_operation_has_a_sample_event_and_a_handler() -> None:
     operations = {path.name for path in FUNCTIONS.iterdir() if (path / "app.py").exists()}
-    assert len(operations) == 21
+    assert len(operations) >= 21  # MLflow's 21, and the extensions (test_governance_handlers.py)
     assert operations <= {path.stem for path in EVENTS.glob("*.json")}
 
 

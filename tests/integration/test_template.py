@@ -34,27 +34,32 @@ from tests.support.template import (
 )
 
 API_PREFIX = "/api/2.0/mlflow/"
+EXTENSION_PREFIX = "/api/2.0/smr/"
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 BATCH_WRITE = "dynamodb:BatchWriteItem"
 O_VERSIONS_OPERATIONS = {"rename_registered_model", "delete_registered_model"}
 
 
-def _design_operations() -> list[tuple[str, tuple[str, ...], str, str]]:
-    """(operation, methods, path, kind) for every row of docs/design.md's operations table."""
+def _design_operations(
+    heading: str = "## Operations", prefix: str = API_PREFIX
+) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(operation, methods, path, kind) for every row of one of docs/design.md's operations tables."""
     text = (REPO_ROOT / "docs" / "design.md").read_text(encoding="utf-8")
-    section = text.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) != 4 or not re.fullmatch(r"[a-z_]+", cells[0]):
             continue
         operation, methods, path, kind = cells
-        rows.append((operation, tuple(m.strip() for m in methods.split("+")), API_PREFIX + path, kind.split()[0]))
+        rows.append((operation, tuple(m.strip() for m in methods.split("+")), prefix + path, kind.split()[0]))
     return rows
 
 
-OPERATIONS = _design_operations()
+MLFLOW_OPERATIONS = _design_operations()
+GOVERNANCE_OPERATIONS = _design_operations("## Governance operations", EXTENSION_PREFIX)
+OPERATIONS = MLFLOW_OPERATIONS + GOVERNANCE_OPERATIONS
 READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
 WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
 
@@ -68,8 +73,9 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def test_the_design_table_lists_all_21_operations() -> None:
-    assert len(OPERATIONS) == 21
-    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == 21
+    assert len(MLFLOW_OPERATIONS) == 21
+    assert len(GOVERNANCE_OPERATIONS) == 6
+    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == len(OPERATIONS)
 
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
@@ -92,7 +98,8 @@ def test_operation_is_served_by_its_function_on_its_routes(
 
 def test_no_two_functions_share_a_route() -> None:
     route_keys = [route.route_key for route in http_routes(stack_template())]
-    assert len(route_keys) == len(set(route_keys)) == 22  # get_latest_versions answers both POST and GET
+    # get_latest_versions answers both POST and GET
+    assert len(route_keys) == len(set(route_keys)) == 22 + len(GOVERNANCE_OPERATIONS)
 
 
 def test_every_route_belongs_to_the_one_http_api() -> None:
@@ -286,7 +293,7 @@ def transformed() -> dict[str, Any]:
 def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, Any]) -> None:
     (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     operations = [op for methods in api["Properties"]["Body"]["paths"].values() for op in methods.values()]
-    assert len(operations) == 22
+    assert len(operations) == 22 + len(GOVERNANCE_OPERATIONS)
     assert all(operation["security"] == [{"AWS_IAM": []}] for operation in operations)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from registry_core.domain.governance import ModelMetric, ModelParam, PromotionPolicy
 from registry_core.search.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
@@ -75,11 +78,19 @@ class SetRegisteredModelAlias(Request):
     name: StrictStr
     alias: StrictStr
     version: Version
+    # smr extensions (optional; MLflow's client never sends them): the version the alias must point to now
+    # ("" or "none": must be unset), and a comment for the history record.
+    expected_version: Version | None = None
+    comment: StrictStr | None = None
 
 
 class ModelAlias(Request):
     name: StrictStr
     alias: StrictStr
+
+
+class DeleteRegisteredModelAlias(ModelAlias):
+    comment: StrictStr | None = None
 
 
 class CreateModelVersion(Request):
@@ -90,6 +101,9 @@ class CreateModelVersion(Request):
     run_link: StrictStr | None = None
     description: StrictStr | None = None
     model_id: StrictStr | None = None
+    # MLflow 3's ModelVersion fields, accepted at creation (optional).
+    model_metrics: list[ModelMetric] = Field(default_factory=list)
+    model_params: list[ModelParam] = Field(default_factory=list)
 
 
 class ModelVersionRef(Request):
@@ -115,6 +129,7 @@ class TransitionModelVersionStage(Request):
     version: Version
     stage: StrictStr
     archive_existing_versions: bool = False
+    comment: StrictStr | None = None  # smr extension: kept in the transition's history record
 
 
 class SetModelVersionTag(Request):
@@ -128,3 +143,47 @@ class DeleteModelVersionTag(Request):
     name: StrictStr
     version: Version
     key: StrictStr
+
+
+def param_dict(params: list[ModelParam]) -> dict[str, str]:
+    return {param.name: param.value for param in params}
+
+
+# -- smr extensions (/api/2.0/smr/...) ------------------------------------------------------------------------------
+
+HistoryOrder = Literal["asc", "desc"]
+
+
+class RegisteredModelHistory(Request):
+    name: StrictStr
+    max_results: int = 100
+    page_token: StrictStr | None = None
+    order: HistoryOrder = "asc"
+
+
+class ModelVersionHistory(Request):
+    name: StrictStr
+    version: Version
+    max_results: int = 100
+    page_token: StrictStr | None = None
+    order: HistoryOrder = "asc"
+
+
+class RegisteredModelStateAt(Request):
+    name: StrictStr
+    # Milliseconds since the epoch, as MLflow's timestamps.
+    timestamp: int
+    alias: StrictStr | None = None
+    stage: StrictStr | None = None
+
+
+class SetModelVersionMetrics(Request):
+    name: StrictStr
+    version: Version
+    model_metrics: list[ModelMetric] = Field(default_factory=list)
+    model_params: list[ModelParam] = Field(default_factory=list)
+
+
+class SetPromotionPolicy(Request):
+    name: StrictStr
+    policy: PromotionPolicy

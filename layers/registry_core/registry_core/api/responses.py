@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.governance import HistoryRecord
 
 
 def _compact(document: dict[str, Any]) -> dict[str, Any]:
@@ -29,6 +30,8 @@ def model_version_json(version: ModelVersion) -> dict[str, Any]:
             "run_link": version.run_link,
             "aliases": list(version.aliases),
             "model_id": version.model_id,
+            "model_params": [{"name": name, "value": value} for name, value in version.model_params.items()],
+            "model_metrics": [metric.model_dump(exclude_none=True) for metric in version.model_metrics],
         }
     )
 
@@ -43,5 +46,25 @@ def registered_model_json(model: RegisteredModel) -> dict[str, Any]:
             "latest_versions": [model_version_json(version) for version in model.latest_versions()],
             "tags": [{"key": key, "value": value} for key, value in model.tags.items()],
             "aliases": [{"alias": alias, "version": str(version)} for alias, version in sorted(model.aliases.items())],
+        }
+    )
+
+
+def history_record_json(record: HistoryRecord) -> dict[str, Any]:
+    return _compact(
+        {
+            "model_name": record.model_name,
+            "timestamp": record.timestamp,
+            "subject": record.subject.value,
+            "version": None if record.version is None else str(record.version),
+            "from_stage": record.from_stage,
+            "to_stage": record.to_stage,
+            "alias": record.alias,
+            "from_version": None if record.from_version is None else str(record.from_version),
+            "to_version": None if record.to_version is None else str(record.to_version),
+            "principal": record.principal,
+            "request_id": record.request_id or None,
+            "comment": record.comment,
+            "reason": record.reason,
         }
     )

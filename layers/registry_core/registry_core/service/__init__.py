@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from registry_core.domain.entities import Caller
+    from registry_core.service.history import HistoryService
     from registry_core.service.registry import RegistryService
     from registry_core.service.search import SearchService
     from registry_core.store.base import RegistryStore
@@ -32,3 +33,9 @@ def search_service() -> SearchService:
     from registry_core.service.search import SearchService
 
     return SearchService(default_store())
+
+
+def history_service() -> HistoryService:
+    from registry_core.service.history import HistoryService
+
+    return HistoryService(default_store())

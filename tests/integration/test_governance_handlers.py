@@ -1,0 +1,110 @@
+"""The governance extension endpoints, fed their sample events, against the DynamoDB store on moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .test_handlers import FUNCTIONS, MODEL, Invoke, invoke, sample_event
+
+__all__ = ["invoke"]
+
+GOVERNANCE_OPERATIONS = {
+    "get_registered_model_history",
+    "get_model_version_history",
+    "get_registered_model_state_at",
+    "set_model_version_metrics",
+    "set_promotion_policy",
+    "get_promotion_policy",
+}
+
+
+def test_every_governance_operation_has_a_handler_and_a_sample_event() -> None:
+    for operation in GOVERNANCE_OPERATIONS:
+        assert (FUNCTIONS / operation / "app.py").is_file()
+        assert sample_event(operation)["routeKey"].split(" ")[1].startswith("/api/2.0/smr/")
+
+
+def _get(operation: str, **query: str) -> dict[str, Any]:
+    event = sample_event(operation)
+    event["rawQueryString"] = "&".join(f"{key}={value}" for key, value in query.items())
+    return event
+
+
+def test_a_guarded_promotion_with_history_over_http(invoke: Invoke) -> None:
+    invoke("create_registered_model")
+    invoke("create_model_version")
+    status, body = invoke("set_promotion_policy")
+    assert status == 200 and set(body["policy"]["rules"]) == {"stage:Production", "alias:champion"}
+    assert invoke("get_promotion_policy")[1]["policy"] == body["policy"]
+
+    status, refused = invoke("transition_model_version_stage", comment="first try")
+    assert (status, refused["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert "accuracy >= 0.95" in refused["message"] and "tag validated = true" in refused["message"]
+
+    status, body = invoke("set_model_version_metrics")
+    assert status == 200
+    assert body["model_version"]["model_metrics"] == [
+        {"key": "accuracy", "value": 0.97, "step": 1, "dataset_name": "holdout"}
+    ]
+    assert body["model_version"]["model_params"] == [{"name": "max_depth", "value": "6"}]
+    invoke("set_model_version_tag")  # validated = true
+    status, body = invoke("transition_model_version_stage", comment="metrics are in")
+    assert (status, body["model_version"]["current_stage"]) == (200, "Production")
+    assert invoke("get_model_version")[1]["model_version"]["model_params"] == [{"name": "max_depth", "value": "6"}]
+
+    status, body = invoke("get_model_version_history")
+    assert status == 200
+    newest = body["records"][0]
+    assert (newest["from_stage"], newest["to_stage"], newest["comment"]) == ("None", "Production", "metrics are in")
+    assert newest["principal"] == "arn:aws:iam::123456789012:user/data-scientist"
+    assert newest["request_id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert "secret" not in json.dumps(body)
+
+
+def test_optimistic_alias_moves_and_time_travel_over_http(invoke: Invoke) -> None:
+    invoke("create_registered_model")
+    invoke("create_model_version")
+    invoke("create_model_version")
+    assert invoke("set_registered_model_alias", version="1", expected_version="") == (200, {})
+    status, body = invoke("set_registered_model_alias", version="2", expected_version="none")
+    assert (status, body["error_code"]) == (409, "RESOURCE_CONFLICT")
+    assert invoke("set_registered_model_alias", version="2", expected_version="1", comment="v2 wins") == (200, {})
+
+    status, body = invoke(
+        "get_registered_model_state_at",
+        _get("get_registered_model_state_at", name=MODEL, alias="champion", timestamp="99999999999999"),
+    )
+    assert (status, body["version"], body["record"]["comment"]) == (200, "2", "v2 wins")
+    status, body = invoke(
+        "get_registered_model_state_at",
+        _get("get_registered_model_state_at", name=MODEL, stage="None", timestamp="99999999999999"),
+    )
+    assert body["versions"] == ["1", "2"]
+    status, body = invoke(
+        "get_registered_model_state_at",
+        _get("get_registered_model_state_at", name=MODEL, alias="champion", timestamp="1"),
+    )
+    assert status == 200 and "version" not in body
+    status, body = invoke(
+        "get_registered_model_state_at", _get("get_registered_model_state_at", name=MODEL, timestamp="1")
+    )
+    assert status == 400
+
+    pages, token = [], None
+    while True:
+        query = {"name": MODEL, "max_results": "2", **({"page_token": token} if token else {})}
+        status, body = invoke("get_registered_model_history", _get("get_registered_model_history", **query))
+        assert status == 200
+        pages.append(body["records"])
+        token = body.get("next_page_token")
+        if not token:
+            break
+    records = [record for page in pages for record in page]
+    assert [(r["subject"], r.get("alias"), r.get("to_version"), r.get("to_stage")) for r in records] == [
+        ("stage", None, None, "None"),
+        ("stage", None, None, "None"),
+        ("alias", "champion", "1", None),
+        ("alias", "champion", "2", None),
+    ]
+    assert len(pages) == 2
