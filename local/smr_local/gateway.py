@@ -11,6 +11,7 @@ import binascii
 import importlib.util
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -277,8 +278,13 @@ class LocalHttpApi:
         region: str = "us-east-1",
     ) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
+        # Paths with {parameters} (e.g. /api/2.0/mlflow/webhooks/{webhook_id}), matched one segment per parameter.
+        self._templates: list[tuple[re.Pattern[str], str]] = []
         for route in routes:
             self._routes.setdefault(route.path, {})[route.method] = route
+            if "{" in route.path and not any(path == route.path for _, path in self._templates):
+                pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
+                self._templates.append((re.compile(f"^{pattern}$"), route.path))
         self._functions = functions
         self._loader = loader
         self._identity = identity or LocalIdentity()
@@ -298,8 +304,17 @@ class LocalHttpApi:
         )
         return response(environ, start_response)
 
+    def _match(self, path: str) -> tuple[dict[str, Route] | None, dict[str, str]]:
+        if path in self._routes:
+            return self._routes[path], {}
+        for pattern, template_path in self._templates:
+            match = pattern.match(path)
+            if match:
+                return self._routes[template_path], match.groupdict()
+        return None, {}
+
     def _dispatch(self, request: Request) -> tuple[Response, str | None]:
-        methods = self._routes.get(request.path)
+        methods, path_parameters = self._match(request.path)
         if methods is None:
             return error_response(404, "ENDPOINT_NOT_FOUND", f"No API route for {request.path}"), None
         route = methods.get(request.method)
@@ -319,6 +334,8 @@ class LocalHttpApi:
             message = f"{route.function_id} failed to import: {type(error).__name__}: {error}"
             return error_response(500, "INTERNAL_ERROR", message), route.function_id
         event = build_event(request, route, self._identity)
+        if path_parameters:
+            event["pathParameters"] = path_parameters
         context = lambda_context(settings, self._identity, self._region)
         try:
             result = handler(event, context)

@@ -108,3 +108,48 @@ def test_optimistic_alias_moves_and_time_travel_over_http(invoke: Invoke) -> Non
         ("alias", "champion", "2", None),
     ]
     assert len(pages) == 2
+
+
+def test_the_webhook_api_over_its_sample_events_never_returns_the_secret(invoke: Invoke, monkeypatch: Any) -> None:
+    import registry_core.service.webhooks as webhooks_module
+
+    # The sample URL's host must not need DNS in a test: pretend it resolves to a public address.
+    monkeypatch.setattr(
+        webhooks_module.socket,
+        "getaddrinfo",
+        lambda *_args, **_kwargs: [(2, 1, 6, "", ("93.184.216.34", 443))],
+    )
+    status, body = invoke("create_webhook")
+    assert status == 200, body
+    webhook = body["webhook"]
+    assert webhook["events"] == [{"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"}]
+    assert "secret" not in json.dumps(body) and "whsec" not in json.dumps(body)
+    webhook_id = webhook["webhook_id"]
+
+    def with_id(operation: str) -> dict[str, Any]:
+        event = sample_event(operation)
+        event["pathParameters"] = {"webhook_id": webhook_id}
+        return event
+
+    status, body = invoke("get_webhook", with_id("get_webhook"))
+    assert (status, body["webhook"]["name"]) == (200, "promotions") and "whsec" not in json.dumps(body)
+    status, body = invoke("list_webhooks")
+    assert [w["webhook_id"] for w in body["webhooks"]] == [webhook_id] and "whsec" not in json.dumps(body)
+    status, body = invoke("update_webhook", with_id("update_webhook"))
+    assert (status, body["webhook"]["status"]) == (200, "DISABLED")
+    event = sample_event("get_webhook_deliveries")
+    event["rawQueryString"] = f"webhook_id={webhook_id}"
+    assert invoke("get_webhook_deliveries", event) == (200, {"deliveries": []})
+    assert invoke("delete_webhook", with_id("delete_webhook")) == (200, {})
+    status, body = invoke("get_webhook", with_id("get_webhook"))
+    assert (status, body["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_the_stream_and_queue_sample_events_are_what_the_event_functions_read() -> None:
+    from registry_core.service.events import outbox_event
+
+    (record,) = sample_event("publish_registry_events")["Records"]
+    event = outbox_event(record)
+    assert event is not None and event.type.value == "model_version_alias.created"
+    (message,) = sample_event("deliver_webhooks")["Records"]
+    assert json.loads(message["body"])["event"]["id"] == event.id

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from registry_core.domain.governance import ModelMetric, ModelParam, PromotionPolicy
+from registry_core.domain.governance import ModelMetric, ModelParam, PromotionPolicy, WebhookEventName, WebhookStatus
 from registry_core.search.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
@@ -187,3 +187,44 @@ class SetModelVersionMetrics(Request):
 class SetPromotionPolicy(Request):
     name: StrictStr
     policy: PromotionPolicy
+
+
+# -- MLflow 3's webhook API (/api/2.0/mlflow/webhooks) --------------------------------------------------------------
+
+
+class CreateWebhook(Request):
+    name: StrictStr
+    url: StrictStr
+    events: list[WebhookEventName]
+    description: StrictStr | None = None
+    secret: StrictStr | None = None
+    status: WebhookStatus | None = None
+
+
+class ListWebhooks(Request):
+    max_results: int = 100
+    page_token: StrictStr | None = None
+
+
+class WebhookRef(Request):
+    webhook_id: StrictStr
+
+
+class UpdateWebhook(Request):
+    webhook_id: StrictStr
+    name: StrictStr | None = None
+    description: StrictStr | None = None
+    url: StrictStr | None = None
+    events: list[WebhookEventName] = Field(default_factory=list)
+    secret: StrictStr | None = None
+    status: WebhookStatus | None = None
+
+
+class TestWebhook(Request):
+    webhook_id: StrictStr
+    event: WebhookEventName | None = None
+
+
+class WebhookDeliveries(Request):
+    webhook_id: StrictStr
+    max_results: int = 100

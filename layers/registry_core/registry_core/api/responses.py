@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.domain.entities import ModelVersion, RegisteredModel
-from registry_core.domain.governance import HistoryRecord
+from registry_core.domain.governance import DeliveryAttempt, HistoryRecord, Webhook
 
 
 def _compact(document: dict[str, Any]) -> dict[str, Any]:
@@ -68,3 +68,23 @@ def history_record_json(record: HistoryRecord) -> dict[str, Any]:
             "reason": record.reason,
         }
     )
+
+
+def webhook_json(webhook: Webhook) -> dict[str, Any]:
+    """MLflow's Webhook JSON. The secret is never part of it."""
+    return _compact(
+        {
+            "webhook_id": webhook.webhook_id,
+            "name": webhook.name,
+            "description": webhook.description,
+            "url": webhook.url,
+            "events": [{"entity": e.entity.upper(), "action": e.action.upper()} for e in webhook.events],
+            "status": webhook.status.value,
+            "creation_timestamp": webhook.creation_timestamp,
+            "last_updated_timestamp": webhook.last_updated_timestamp,
+        }
+    )
+
+
+def delivery_json(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return attempt.model_dump(mode="json", exclude_none=True)

@@ -179,3 +179,69 @@ class RegistryEvent(BaseModel):
     principal: str = ""
     request_id: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+# -- webhooks (MLflow 3's webhook API) ---------------------------------------------------------------------------
+
+
+class WebhookStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
+# smr event type -> MLflow's (entity, action), for the events MLflow's webhooks know; the others reach EventBridge.
+MLFLOW_WEBHOOK_EVENTS: dict[EventType, tuple[str, str]] = {
+    EventType.REGISTERED_MODEL_CREATED: ("registered_model", "created"),
+    EventType.MODEL_VERSION_CREATED: ("model_version", "created"),
+    EventType.MODEL_VERSION_TAG_SET: ("model_version_tag", "set"),
+    EventType.MODEL_VERSION_TAG_DELETED: ("model_version_tag", "deleted"),
+    EventType.MODEL_VERSION_ALIAS_CREATED: ("model_version_alias", "created"),
+    EventType.MODEL_VERSION_ALIAS_DELETED: ("model_version_alias", "deleted"),
+}
+VALID_WEBHOOK_EVENTS = frozenset(MLFLOW_WEBHOOK_EVENTS.values())
+
+
+class WebhookEventName(BaseModel):
+    """MLflow's WebhookEvent. On the wire MLflow spells them as proto enum names (MODEL_VERSION, CREATED)."""
+
+    model_config = ConfigDict(extra="ignore")
+    entity: StrictStr
+    action: StrictStr
+
+    @field_validator("entity", "action")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class Webhook(BaseModel):
+    webhook_id: str
+    name: str
+    description: str | None = None
+    url: str
+    events: list[WebhookEventName]
+    # Never logged, never returned: the API's JSON of a webhook is built without it.
+    secret: str | None = Field(default=None, repr=False)
+    status: WebhookStatus = WebhookStatus.ACTIVE
+    creation_timestamp: int
+    last_updated_timestamp: int
+
+    def subscribes_to(self, entity: str, action: str) -> bool:
+        return any(event.entity == entity and event.action == action for event in self.events)
+
+
+class DeliveryAttempt(BaseModel):
+    """One attempt to deliver one event to one webhook (the delivery log a user reads)."""
+
+    webhook_id: str
+    delivery_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    timestamp: int
+    success: bool
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int = 0
+    # True on the last attempt SQS will make before the message goes to the dead-letter queue.
+    final: bool = False

@@ -105,3 +105,24 @@ def record_sk_just_after(sk: str) -> str:
 def record_sk_just_before(sk: str) -> str:
     """An inclusive upper bound admitting exactly the record keys smaller than `sk` (all have the same length)."""
     return sk[:-1] + chr(ord(sk[-1]) - 1) + "~"
+
+
+# -- webhooks and their delivery log ----------------------------------------------------------------------------
+WEBHOOK_SK = "#WEBHOOK"
+WEBHOOKS_PARTITION = "WEBHOOKS"
+DELIVERY_SK_PREFIX = "D#"
+
+
+def webhook_key(webhook_id: str) -> dict[str, str]:
+    return {"pk": f"WH#{webhook_id}", "sk": WEBHOOK_SK}
+
+
+def webhook_index_keys(webhook_id: str, created: int) -> dict[str, str]:
+    return {"gsi1pk": WEBHOOKS_PARTITION, "gsi1sk": f"{created:0{TIMESTAMP_DIGITS}d}#{webhook_id}"}
+
+
+def delivery_key(webhook_id: str, timestamp: int, delivery_id: str, attempt: int) -> dict[str, str]:
+    return {
+        "pk": f"WH#{webhook_id}",
+        "sk": f"{DELIVERY_SK_PREFIX}{timestamp:0{TIMESTAMP_DIGITS}d}#{delivery_id}#{attempt:0{SEQ_DIGITS}d}",
+    }
