@@ -337,3 +337,29 @@ def test_a_public_https_url_is_accepted_and_loopback_only_locally() -> None:
     validate_webhook_url("http://127.0.0.1:8080/hook", allow_loopback=True)
     with pytest.raises(InvalidParameterValue):
         validate_webhook_url("http://10.0.0.1/hook", allow_loopback=True)
+
+
+def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import registry_core.service.webhooks as webhooks_module
+
+    receiver = Receiver("pin")
+    real_getaddrinfo = webhooks_module.socket.getaddrinfo
+    lookups: list[str] = []
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        # Only the check may resolve the name; the connection must use the address it checked.
+        return real_getaddrinfo("127.0.0.1" if host == "hooks.invalid" else host, *args, **kwargs)
+
+    monkeypatch.setattr(webhooks_module.socket, "getaddrinfo", resolve)
+    try:
+        service = WebhookService(InMemoryWebhookStore(), allow_loopback=True)
+        url = f"http://hooks.invalid:{receiver.server.server_port}/hook"
+        hook = service.create_webhook(
+            "pinned", url, [WebhookEventName(entity="model_version", action="created")], secret="pin"
+        )
+        result = service.test_webhook(hook.webhook_id)
+        assert result.status == 200 and receiver.received[0]["verified"] is True
+        assert lookups.count("hooks.invalid") == 2  # at creation and before the delivery; never by the socket
+    finally:
+        receiver.close()

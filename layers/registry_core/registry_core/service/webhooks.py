@@ -14,6 +14,7 @@ import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import Callable
@@ -64,10 +65,11 @@ def delivery_id_for(event_id: str, webhook_id: str) -> str:
     return str(uuid.uuid5(DELIVERY_ID_NAMESPACE, f"{event_id}|{webhook_id}"))
 
 
-def validate_webhook_url(url: str, *, allow_loopback: bool = False) -> None:
+def validate_webhook_url(url: str, *, allow_loopback: bool = False) -> list[str]:
     """https only, and every address the host resolves to must be public (no private, loopback, link-local...).
 
-    `allow_loopback` (the local server only) admits http:// and loopback addresses.
+    `allow_loopback` (the local server only) admits http:// and loopback addresses. Returns the checked addresses:
+    a delivery connects to one of them, so a DNS answer that changes after the check cannot redirect it.
     """
     if len(url) > MAX_URL_LENGTH:
         raise InvalidParameterValue(f"Webhook URL must be at most {MAX_URL_LENGTH} characters.")
@@ -81,14 +83,17 @@ def validate_webhook_url(url: str, *, allow_loopback: bool = False) -> None:
         resolved = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError):
         raise InvalidParameterValue(f"Webhook URL host {parts.hostname!r} does not resolve.") from None
+    checked: list[str] = []
     for *_, sockaddr in resolved:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        checked.append(str(address))
         if allow_loopback and address.is_loopback:
             continue
         if not address.is_global or address.is_multicast:
             raise InvalidParameterValue(
                 f"Webhook URL host {parts.hostname!r} resolves to a non-public address ({address})."
             )
+    return checked
 
 
 def _check_events(events: list[WebhookEventName]) -> None:
@@ -107,12 +112,36 @@ class HttpResult:
     error: str | None
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
-    """POST without following redirects (one could lead to an address the URL check never saw), without proxies,
-    and with the headers spelled as MLflow spells them (http.client keeps their case; urllib would not)."""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to an address already checked, whatever the host name resolves to now."""
+
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to an address already checked; the certificate is still verified against the URL's host name."""
+
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str], address: str) -> HttpResult:
+    """POST to `address` (checked by validate_webhook_url) without following redirects (one could lead to an
+    address never checked), without proxies, and with the headers spelled as MLflow spells them (http.client keeps
+    their case; urllib would not)."""
     parts = urlsplit(url)
-    connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_type(parts.hostname or "", parts.port, timeout=REQUEST_TIMEOUT_S)
+    connection_type = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_type(parts.hostname or "", parts.port, address, REQUEST_TIMEOUT_S)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("POST", path, body=body, headers=headers)
@@ -124,7 +153,7 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
         connection.close()
 
 
-HttpPost = Callable[[str, bytes, dict[str, str]], HttpResult]
+HttpPost = Callable[[str, bytes, dict[str, str], str], HttpResult]
 
 
 def _now_ms() -> int:
@@ -255,7 +284,8 @@ class WebhookService:
     # -- delivery ----------------------------------------------------------------------------------------------
 
     def _send(self, webhook: Webhook, envelope: dict[str, Any], delivery_id: str) -> HttpResult:
-        validate_webhook_url(webhook.url, allow_loopback=self._allow_loopback)  # DNS may have changed since
+        # Checked again (DNS may have changed since creation), and the connection goes to an address checked now.
+        addresses = validate_webhook_url(webhook.url, allow_loopback=self._allow_loopback)
         payload = json.dumps(envelope)
         timestamp = str(int(self._clock() / 1000))
         headers = {
@@ -266,7 +296,7 @@ class WebhookService:
         }
         if webhook.secret:
             headers[SIGNATURE_HEADER] = sign(webhook.secret, delivery_id, timestamp, payload)
-        return self._post(webhook.url, payload.encode(), headers)
+        return self._post(webhook.url, payload.encode(), headers, addresses[0])
 
     def deliver(self, message_body: str, attempt: int, receipt: str | None, queue: WebhookQueue | None) -> bool:
         """One attempt at one queued delivery. True when done (delivered, or nothing left to deliver to)."""
