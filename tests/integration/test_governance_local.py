@@ -103,3 +103,47 @@ def test_the_mlflow_client_manages_webhooks(server: LocalServer) -> None:
         client.delete_webhook(hook.webhook_id)
     finally:
         receiver.close()
+
+
+def test_two_concurrent_optimistic_alias_moves_over_http_exactly_one_wins(server: LocalServer) -> None:
+    import threading
+
+    requests.post(f"{server.url}{API}/registered-models/create", json={"name": "raced"}, timeout=30)
+    for _ in range(3):
+        requests.post(
+            f"{server.url}{API}/model-versions/create", json={"name": "raced", "source": "s3://b"}, timeout=30
+        )
+    first = requests.post(
+        f"{server.url}{API}/registered-models/alias",
+        json={"name": "raced", "alias": "champion", "version": "1", "expected_version": ""},
+        timeout=30,
+    )
+    assert first.status_code == 200, first.text
+    barrier = threading.Barrier(2)
+    statuses: dict[str, int] = {}
+
+    def move(version: str) -> None:
+        barrier.wait()
+        answer = requests.post(
+            f"{server.url}{API}/registered-models/alias",
+            json={"name": "raced", "alias": "champion", "version": version, "expected_version": "1"},
+            timeout=30,
+        )
+        statuses[version] = answer.status_code
+
+    threads = [threading.Thread(target=move, args=(version,)) for version in ("2", "3")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses.values()) == [200, 409]
+    winner = next(version for version, status in statuses.items() if status == 200)
+    alias = requests.get(
+        f"{server.url}{API}/registered-models/alias", params={"name": "raced", "alias": "champion"}, timeout=30
+    )
+    assert alias.json()["model_version"]["version"] == winner
+    history = requests.get(
+        f"{server.url}{SMR}/registered-models/history", params={"name": "raced", "order": "desc"}, timeout=30
+    ).json()["records"]
+    alias_moves = [(r.get("from_version"), r["to_version"]) for r in history if r["subject"] == "alias"]
+    assert alias_moves == [("1", winner), (None, "1")]

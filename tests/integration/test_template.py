@@ -427,3 +427,8 @@ def test_governance_resources_come_last_under_their_header() -> None:
     after = resources.split(header, 1)[1]
     for logical_id in ("PublishRegistryEventsFunction", "RegistryEventBus", "CreateWebhookFunction"):
         assert f"\n  {logical_id}:" in after
+
+
+def test_outbox_and_delivery_log_items_expire_through_the_tables_ttl() -> None:
+    _, table = single_resource(stack_template(), TABLE_TYPE)
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}

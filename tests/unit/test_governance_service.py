@@ -379,3 +379,11 @@ def test_event_ids_are_deterministic() -> None:
     from registry_core.service.changes import event_id
 
     assert event_id("u", 1, 2, 3) == event_id("u", 1, 2, 3) != event_id("u", 1, 2, 4)
+
+
+def test_outbox_events_expire_a_week_after_the_change(registry: RegistryService, store: InMemoryRegistryStore) -> None:
+    from registry_core.domain.governance import OUTBOX_RETENTION_S
+
+    registry.create_registered_model("fraud")
+    (event,) = store.query_events(registry.get_registered_model("fraud").uid)
+    assert event.expires_at == event.timestamp // 1000 + OUTBOX_RETENTION_S

@@ -87,4 +87,4 @@ def webhook_json(webhook: Webhook) -> dict[str, Any]:
 
 
 def delivery_json(attempt: DeliveryAttempt) -> dict[str, Any]:
-    return attempt.model_dump(mode="json", exclude_none=True)
+    return attempt.model_dump(mode="json", exclude_none=True, exclude={"expires_at"})

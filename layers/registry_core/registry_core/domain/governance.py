@@ -160,6 +160,10 @@ class EventType(StrEnum):
 
 
 EVENT_SCHEMA_VERSION = 1
+# Outbox items outlive their publication by this much (DynamoDB's TTL then removes them; REMOVE records are not
+# published: the stream consumer only sees inserts).
+OUTBOX_RETENTION_S = 7 * 24 * 3600
+DELIVERY_LOG_RETENTION_S = 30 * 24 * 3600
 
 
 class RegistryEvent(BaseModel):
@@ -179,6 +183,8 @@ class RegistryEvent(BaseModel):
     principal: str = ""
     request_id: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
+    # DynamoDB TTL (epoch seconds) of the outbox item: published long before; not part of the published event.
+    expires_at: int | None = None
 
 
 # -- webhooks (MLflow 3's webhook API) ---------------------------------------------------------------------------
@@ -245,3 +251,5 @@ class DeliveryAttempt(BaseModel):
     duration_ms: int = 0
     # True on the last attempt SQS will make before the message goes to the dead-letter queue.
     final: bool = False
+    # DynamoDB TTL (epoch seconds): the delivery log keeps a month.
+    expires_at: int | None = None

@@ -11,7 +11,13 @@ import uuid
 from typing import Any
 
 from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel
-from registry_core.domain.governance import ChangeKind, EventType, HistoryRecord, RegistryEvent
+from registry_core.domain.governance import (
+    OUTBOX_RETENTION_S,
+    ChangeKind,
+    EventType,
+    HistoryRecord,
+    RegistryEvent,
+)
 from registry_core.store import keys
 
 # Event ids are UUIDv5 of the event item's key: the same change always yields the same id.
@@ -111,6 +117,7 @@ class ChangeSet:
                     "seq": seq,
                     "model_name": name,
                     "id": event_id(event.model_uid, event.timestamp, rev, seq),
+                    "expires_at": event.timestamp // 1000 + OUTBOX_RETENTION_S,
                 }
             )
             for seq, event in enumerate(self.events)

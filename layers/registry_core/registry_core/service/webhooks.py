@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
 from registry_core.domain.governance import (
+    DELIVERY_LOG_RETENTION_S,
     MLFLOW_WEBHOOK_EVENTS,
     VALID_WEBHOOK_EVENTS,
     DeliveryAttempt,
@@ -334,6 +335,7 @@ class WebhookService:
                 error=result.error,
                 duration_ms=int((time.monotonic() - started) * 1000),
                 final=not success and attempt >= MAX_DELIVERY_ATTEMPTS,
+                expires_at=self._clock() // 1000 + DELIVERY_LOG_RETENTION_S,
             )
         )
         if not success and receipt is not None and queue is not None and attempt < MAX_DELIVERY_ATTEMPTS:

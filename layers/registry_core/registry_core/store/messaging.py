@@ -15,7 +15,7 @@ PUT_EVENTS_MAX_ENTRIES = 10
 
 def event_envelope(event: RegistryEvent) -> dict[str, Any]:
     """The event's JSON (docs/events.md): what EventBridge carries as `detail`."""
-    return event.model_dump(mode="json", exclude={"rev", "seq"})
+    return event.model_dump(mode="json", exclude={"rev", "seq", "expires_at"})
 
 
 class EventBus(ABC):
