@@ -153,3 +153,12 @@ def test_the_stream_and_queue_sample_events_are_what_the_event_functions_read() 
     assert event is not None and event.type.value == "model_version_alias.created"
     (message,) = sample_event("deliver_webhooks")["Records"]
     assert json.loads(message["body"])["event"]["id"] == event.id
+
+
+def test_a_metric_that_dynamodb_cannot_store_is_a_client_error(invoke: Invoke) -> None:
+    invoke("create_registered_model")
+    invoke("create_model_version")
+    event = sample_event("set_model_version_metrics")
+    event["body"] = '{"name": "fraud-detector", "version": "1", "model_metrics": [{"key": "loss", "value": NaN}]}'
+    status, body = invoke("set_model_version_metrics", event)
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")

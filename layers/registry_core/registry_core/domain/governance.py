@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 class ModelMetric(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    key: StrictStr
-    value: float
+    key: StrictStr = Field(min_length=1, max_length=250)
+    # DynamoDB numbers cannot be NaN or infinite (and a policy cannot compare them meaningfully).
+    value: float = Field(allow_inf_nan=False)
     timestamp: int | None = None
     step: int | None = None
     dataset_name: str | None = None
@@ -83,7 +84,7 @@ class MetricRule(BaseModel):
     type: Literal["metric"]
     key: StrictStr = Field(min_length=1, max_length=250)
     op: Literal[">=", ">", "<=", "<", "==", "!="]
-    value: float
+    value: float = Field(allow_inf_nan=False)
 
 
 class TagRule(BaseModel):
