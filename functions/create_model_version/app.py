@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
-from registry_core.api.requests import CreateModelVersion, tag_dict
+from registry_core.api.requests import CreateModelVersion, param_dict, tag_dict
 from registry_core.api.responses import model_version_json
 from registry_core.service import artifact_service
 
@@ -21,5 +21,7 @@ def handler(request: CreateModelVersion, caller: Caller) -> dict[str, Any]:
         run_link=request.run_link,
         description=request.description,
         model_id=request.model_id,
+        model_metrics=request.model_metrics,
+        model_params=param_dict(request.model_params),
     )
     return {"model_version": model_version_json(version)}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
-from registry_core.api.requests import ModelAlias
+from registry_core.api.requests import DeleteRegisteredModelAlias
 from registry_core.service import registry_service
 
 
-@endpoint(ModelAlias)
-def handler(request: ModelAlias, caller: Caller) -> dict[str, Any]:
-    registry_service(caller).delete_registered_model_alias(request.name, request.alias)
+@endpoint(DeleteRegisteredModelAlias)
+def handler(request: DeleteRegisteredModelAlias, caller: Caller) -> dict[str, Any]:
+    registry_service(caller).delete_registered_model_alias(request.name, request.alias, comment=request.comment)
     return {}

@@ -11,5 +11,7 @@ from registry_core.service import registry_service
 
 @endpoint(SetRegisteredModelAlias)
 def handler(request: SetRegisteredModelAlias, caller: Caller) -> dict[str, Any]:
-    registry_service(caller).set_registered_model_alias(request.name, request.alias, request.version)
+    registry_service(caller).set_registered_model_alias(
+        request.name, request.alias, request.version, expected_version=request.expected_version, comment=request.comment
+    )
     return {}

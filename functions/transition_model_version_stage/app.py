@@ -13,6 +13,6 @@ from registry_core.service import registry_service
 @endpoint(TransitionModelVersionStage)
 def handler(request: TransitionModelVersionStage, caller: Caller) -> dict[str, Any]:
     version = registry_service(caller).transition_model_version_stage(
-        request.name, request.version, request.stage, request.archive_existing_versions
+        request.name, request.version, request.stage, request.archive_existing_versions, comment=request.comment
     )
     return {"model_version": model_version_json(version)}

@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -299,8 +300,13 @@ class LocalHttpApi:
         """With `credentials`, every request must carry a SigV4 signature by one of them (API Gateway's IAM
         authorization) and runs as that key's user; without, every request runs as `identity`."""
         self._routes: dict[str, dict[str, Route]] = {}
+        # Paths with {parameters} (e.g. /api/2.0/mlflow/webhooks/{webhook_id}), matched one segment per parameter.
+        self._templates: list[tuple[re.Pattern[str], str]] = []
         for route in routes:
             self._routes.setdefault(route.path, {})[route.method] = route
+            if "{" in route.path and not any(path == route.path for _, path in self._templates):
+                pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
+                self._templates.append((re.compile(f"^{pattern}$"), route.path))
         self._functions = functions
         self._loader = loader
         self._identity = identity or LocalIdentity()
@@ -332,8 +338,17 @@ class LocalHttpApi:
         )
         return sigv4.verify(incoming, self._credentials, self._region)
 
+    def _match(self, path: str) -> tuple[dict[str, Route] | None, dict[str, str]]:
+        if path in self._routes:
+            return self._routes[path], {}
+        for pattern, template_path in self._templates:
+            match = pattern.match(path)
+            if match:
+                return self._routes[template_path], match.groupdict()
+        return None, {}
+
     def _dispatch(self, request: Request) -> tuple[Response, str | None]:
-        methods = self._routes.get(request.path)
+        methods, path_parameters = self._match(request.path)
         if methods is None:
             return error_response(404, "ENDPOINT_NOT_FOUND", f"No API route for {request.path}"), None
         route = methods.get(request.method)
@@ -360,6 +375,8 @@ class LocalHttpApi:
             except sigv4.SignatureRejected as rejected:
                 return forbidden_response(rejected.message), route.function_id
         event = build_event(request, route, identity)
+        if path_parameters:
+            event["pathParameters"] = path_parameters
         context = lambda_context(settings, identity, self._region)
         try:
             result = handler(event, context)

@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from smr_local import sigv4
 from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
+from smr_local.events import LocalEventPumps, create_event_resources
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
 from smr_local.persistence import DEFAULT_AUTOSAVE_INTERVAL_S, Persistence
 from smr_local.queues import (
@@ -191,6 +192,8 @@ def serve(options: Options) -> int:
     # uploads are not registered twice (their upload records are restored too).
     queues = create_queues(aws.client("sqs"), template, LOCAL_STACK)
     os.environ.update(function_queue_environment(template, queues))
+    event_resources = create_event_resources(template, aws, LOCAL_STACK.stack_name)
+    os.environ.update(event_resources.environment())
     persistence = Persistence(options.data_dir, aws, table_name, bucket, options.autosave_interval_s)
     restored = persistence.restore()
     configure_notifications(aws.client("s3"), bucket, template, queues)
@@ -225,6 +228,9 @@ def serve(options: Options) -> int:
         target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-http", daemon=True
     )
     http_thread.start()
+    # After the restore: the pumps publish only what changes from now on.
+    pumps = LocalEventPumps(template, aws, table_name, event_resources, FunctionLoader(stack.REPO_ROOT))
+    pumps.start()
 
     registry_url = f"http://{options.host}:{http.server_port}"
     print(f"smr local registry on {registry_url} (embedded AWS on {aws.endpoint_url}, data in {options.data_dir})")
@@ -246,6 +252,7 @@ def serve(options: Options) -> int:
     finally:
         http.shutdown()
         http_thread.join()
+        pumps.stop()
         http.server_close()
         pollers.stop()
         persistence.stop()

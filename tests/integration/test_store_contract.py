@@ -9,7 +9,16 @@ import pytest
 
 from registry_core.domain.artifacts import FileEntry, Upload, UploadOrigin, UploadState
 from registry_core.domain.entities import ModelVersion, RegisteredModel, Stage
-from registry_core.store.base import ConcurrentModification, Index, PageRequest, RegistryStore, Write
+from registry_core.store import keys
+from registry_core.store.base import (
+    ConcurrentModification,
+    HistoryIndex,
+    HistoryQuery,
+    Index,
+    PageRequest,
+    RegistryStore,
+    Write,
+)
 from registry_core.store.dynamodb import DynamoDbRegistryStore
 from registry_core.store.memory import InMemoryRegistryStore
 
@@ -189,3 +198,120 @@ def test_upload_records_are_listed_per_model_newest_first(store: RegistryStore) 
     assert [u.upload_id for u in store.list_uploads("fraud", 2)] == ["c", "b"]
     # Upload records are not models or versions: searches never see them.
     assert store.query_models(PageRequest(Index.MODELS_BY_NAME)).items == []
+
+
+# -- history and outbox events (issue 5) ------------------------------------------------------------------------
+
+
+def _stage_record(uid: str, ts: int, version: int, from_stage: str | None, to_stage: str | None, rev: int = 1) -> Any:
+    from registry_core.domain.governance import ChangeKind, HistoryRecord
+
+    return HistoryRecord(
+        model_uid=uid,
+        model_name="fraud",
+        timestamp=ts,
+        rev=rev,
+        subject=ChangeKind.STAGE,
+        version=version,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        principal="alice",
+    )
+
+
+def _alias_record(uid: str, ts: int, alias: str, from_version: int | None, to_version: int | None) -> Any:
+    from registry_core.domain.governance import ChangeKind, HistoryRecord
+
+    return HistoryRecord(
+        model_uid=uid,
+        model_name="fraud",
+        timestamp=ts,
+        rev=ts,
+        subject=ChangeKind.ALIAS,
+        version=to_version if to_version is not None else from_version,
+        alias=alias,
+        from_version=from_version,
+        to_version=to_version,
+        comment="why",
+    )
+
+
+def test_a_change_lands_with_its_history_and_events(store: RegistryStore) -> None:
+    from registry_core.domain.governance import EventType, RegistryEvent
+
+    model = _model("fraud")
+    record = _stage_record(model.uid, 2000, 1, None, "None", rev=0)
+    event = RegistryEvent(
+        id="e1",
+        type=EventType.MODEL_VERSION_CREATED,
+        timestamp=2000,
+        model_uid=model.uid,
+        model_name="fraud",
+        data={"name": "fraud", "metrics": [0.5, 1], "nested": {"a": "b"}},
+    )
+    store.commit(
+        Write(put_models=[(model, None)], new_versions=[_version("fraud", 1)], history=[record], events=[event])
+    )
+    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, keys.history_pk(model.uid))) == [record]
+    assert store.query_events(model.uid) == [event]
+
+
+def test_a_taken_history_key_cancels_the_whole_change(store: RegistryStore) -> None:
+    model = _model("fraud")
+    record = _stage_record(model.uid, 2000, 1, None, "None")
+    store.commit(Write(put_models=[(model, None)], history=[record]))
+    changed = _model("fraud", rev=1, description="changed")
+    with pytest.raises(ConcurrentModification):
+        store.commit(Write(put_models=[(changed, 0)], new_versions=[_version("fraud", 1)], history=[record]))
+    read = store.get_model("fraud")
+    assert read is not None and read.rev == 0 and read.description is None
+    assert store.get_version("fraud", 1) is None
+
+
+def test_a_failed_model_condition_leaves_no_history(store: RegistryStore) -> None:
+    store.commit(Write(put_models=[(_model("fraud"), None)]))
+    model = _model("fraud")
+    with pytest.raises(ConcurrentModification):
+        store.commit(
+            Write(put_models=[(_model("fraud", rev=8), 7)], history=[_stage_record(model.uid, 1, 1, None, "x")])
+        )
+    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, keys.history_pk(model.uid))) == []
+
+
+def test_history_is_found_by_version_alias_and_stage_within_bounds(store: RegistryStore) -> None:
+    uid = "u1"
+    records = [
+        _stage_record(uid, 1000, 1, None, "None"),
+        _stage_record(uid, 1001, 1, "None", "Production"),
+        _alias_record(uid, 1002, "champion", None, 1),
+        _stage_record(uid, 1003, 2, None, "None"),
+        _alias_record(uid, 1004, "champion", 1, 2),
+        _stage_record(uid, 1005, 1, "Production", "Archived"),
+    ]
+    store.commit(Write(history=records))
+
+    def read(index: HistoryIndex, partition: str, **bounds: Any) -> list[int]:
+        return [r.timestamp for r in store.query_history(HistoryQuery(index, partition, **bounds))]
+
+    assert read(HistoryIndex.MODEL, keys.history_pk(uid)) == [1000, 1001, 1002, 1003, 1004, 1005]
+    assert read(HistoryIndex.MODEL, keys.history_pk(uid), ascending=False, limit=2) == [1005, 1004]
+    v1 = keys.history_version_partition(uid, 1)
+    assert read(HistoryIndex.VERSION, v1) == [1000, 1001, 1002, 1005]
+    assert read(HistoryIndex.VERSION_ALIAS_LEFT, v1) == [1004]
+    alias = keys.history_alias_partition(uid, "champion")
+    assert read(HistoryIndex.ALIAS, alias, upper=keys.record_sk_upper_bound_at(1003), ascending=False, limit=1) == [
+        1002
+    ]
+    production = "Production"
+    assert read(HistoryIndex.STAGE_ENTERED, keys.history_stage_entered_partition(uid, production)) == [1001]
+    assert read(HistoryIndex.STAGE_LEFT, keys.history_stage_left_partition(uid, production)) == [1005]
+    sk_1002 = keys.record_sk(1002, 1002, 0)
+    model_pk = keys.history_pk(uid)
+    assert read(HistoryIndex.MODEL, model_pk, lower=keys.record_sk_just_after(sk_1002)) == [1003, 1004, 1005]
+    assert read(HistoryIndex.MODEL, model_pk, upper=keys.record_sk_just_before(sk_1002)) == [1000, 1001]
+    assert read(
+        HistoryIndex.MODEL,
+        model_pk,
+        lower=keys.record_sk_just_after(sk_1002),
+        upper=keys.record_sk_upper_bound_at(1004),
+    ) == [1003, 1004]

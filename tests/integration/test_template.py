@@ -34,12 +34,12 @@ from tests.support.template import (
 )
 
 API_PREFIX = "/api/2.0/mlflow/"
+EXTENSION_PREFIX = "/api/2.0/smr/"
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 BATCH_WRITE = "dynamodb:BatchWriteItem"
 O_VERSIONS_OPERATIONS = {"rename_registered_model", "delete_registered_model"}
 # Issue 3's functions: the extension API (route) and the two queue consumers (None), with their S3 and SQS rights.
-EXTENSION_PREFIX = "/api/2.0/smr/"
 ARTIFACT_FUNCTIONS: dict[str, tuple[tuple[str, str] | None, set[str]]] = {
     "CreateUploadFunction": (("POST", "uploads/create"), {"s3:PutObject"}),
     "CompleteUploadFunction": (("POST", "uploads/complete"), {"s3:PutObject", "s3:GetObject", "sqs:SendMessage"}),
@@ -71,8 +71,14 @@ def _design_operations(
 MLFLOW_OPERATIONS = _design_operations()
 # smr's own operations (/api/2.0/smr/...): the same rules hold for them.
 EXTENSION_OPERATIONS = _design_operations("## Extension operations", "/api/2.0/smr/")
-OPERATIONS = MLFLOW_OPERATIONS + EXTENSION_OPERATIONS
+GOVERNANCE_OPERATIONS = _design_operations("## Governance operations", EXTENSION_PREFIX) + _design_operations(
+    "## Webhook operations", API_PREFIX
+)
+OPERATIONS = MLFLOW_OPERATIONS + EXTENSION_OPERATIONS + GOVERNANCE_OPERATIONS
 ROUTE_COUNT = sum(len(methods) for _, methods, _, _ in OPERATIONS)
+# Functions fed by a stream or a queue rather than a route (docs/design.md, after the webhook operations).
+EVENT_FUNCTIONS = {"PublishRegistryEventsFunction", "DeliverWebhooksFunction"}
+HTTP_FUNCTIONS = sorted(set(resources_of_type(stack_template(), FUNCTION_TYPE)) - EVENT_FUNCTIONS)
 READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
 WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
 
@@ -89,11 +95,15 @@ def test_the_design_table_lists_all_21_operations() -> None:
     assert len(MLFLOW_OPERATIONS) == 21
     assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == len(OPERATIONS)
     assert len(EXTENSION_OPERATIONS) >= 4
+    assert len(GOVERNANCE_OPERATIONS) == 13
 
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
     functions = resources_of_type(stack_template(), FUNCTION_TYPE)
-    assert set(functions) == {_function_id(operation) for operation, _, _, _ in OPERATIONS} | set(ARTIFACT_FUNCTIONS)
+    assert (
+        set(functions)
+        == {_function_id(operation) for operation, _, _, _ in OPERATIONS} | set(ARTIFACT_FUNCTIONS) | EVENT_FUNCTIONS
+    )
 
 
 @pytest.mark.parametrize("function_id", sorted(ARTIFACT_FUNCTIONS))
@@ -115,7 +125,7 @@ def test_artifact_functions_have_their_route_or_queue_and_only_their_rights(func
 def test_the_queues_are_encrypted_and_drain_into_dead_letter_queues() -> None:
     template = stack_template()
     queues = resources_of_type(template, "AWS::SQS::Queue")
-    assert set(queues) == {"CopyQueue", "CopyDeadLetterQueue", "UploadEventsQueue", "UploadEventsDeadLetterQueue"}
+    assert {"CopyQueue", "CopyDeadLetterQueue", "UploadEventsQueue", "UploadEventsDeadLetterQueue"} <= set(queues)
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True, queue_id
     for queue_id in ("CopyQueue", "UploadEventsQueue"):
@@ -160,6 +170,8 @@ def test_every_route_belongs_to_the_one_http_api() -> None:
     template = stack_template()
     (api_id,) = resources_of_type(template, HTTP_API_TYPE)
     for function_id, function in resources_of_type(template, FUNCTION_TYPE).items():
+        if function_id in EVENT_FUNCTIONS:
+            continue
         for event in function["Properties"]["Events"].values():
             if event["Type"] == "SQS":  # the two queue consumers of issue 3
                 assert function_id in ARTIFACT_FUNCTIONS, function_id
@@ -264,7 +276,7 @@ def test_functions_may_touch_only_the_table_its_indexes_the_bucket_and_the_copy_
         {"Fn::GetAtt": ["CopyQueue", "Arn"]},
         *({"Fn::Sub": bucket + suffix} for suffix in ("", "/*", "/incoming/*", "/models/*")),
     ]
-    for function_id in resources_of_type(template, FUNCTION_TYPE):
+    for function_id in HTTP_FUNCTIONS:
         for statement in function_statements(template, function_id):
             for resource in _as_list(statement["Resource"]):
                 assert resource in allowed, (function_id, resource)
@@ -440,3 +452,66 @@ def test_function_environment_resolves_against_the_local_stack() -> None:
     environment = function_environment(template, StackContext(physical_ids={table_id: "the-table"}))
     assert environment["SMR_TABLE_NAME"] == "the-table"
     assert environment["SMR_BUCKET_NAME"] == "smr-artifacts-123456789012-us-east-1"
+
+
+# --- governance and events (issue 5) ----------------------------------------------------------------------------
+
+
+def test_the_outbox_stream_consumer_retries_bisects_and_dead_letters() -> None:
+    template = stack_template()
+    table_id, _ = single_resource(template, TABLE_TYPE)
+    function = template["Resources"]["PublishRegistryEventsFunction"]["Properties"]
+    (source,) = function["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    properties = source["Properties"]
+    assert properties["Stream"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert 0 < properties["MaximumRetryAttempts"] <= 100
+    assert 1 <= properties["BatchSize"] <= 1000
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    destination = properties["DestinationConfig"]["OnFailure"]
+    assert destination["Type"] == "SQS"
+    dead_letters = destination["Destination"]["Fn::GetAtt"][0]
+    assert template["Resources"][dead_letters]["Type"] == "AWS::SQS::Queue"
+    assert '"event"' in properties["FilterCriteria"]["Filters"][0]["Pattern"]
+    bus_id = function["Environment"]["Variables"]["SMR_EVENT_BUS_NAME"]["Ref"]
+    assert template["Resources"][bus_id]["Type"] == "AWS::Events::EventBus"
+    assert policy_actions(template, "PublishRegistryEventsFunction") == {
+        "events:PutEvents",
+        "dynamodb:Query",
+        "sqs:SendMessage",
+    }
+
+
+def test_webhook_deliveries_get_as_many_attempts_as_the_service_counts_then_a_dead_letter_queue() -> None:
+    from registry_core.service.webhooks import MAX_DELIVERY_ATTEMPTS
+
+    template = stack_template()
+    function = template["Resources"]["DeliverWebhooksFunction"]["Properties"]
+    (source,) = function["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue_id = source["Properties"]["Queue"]["Fn::GetAtt"][0]
+    queue = template["Resources"][queue_id]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_DELIVERY_ATTEMPTS
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    dead_letters = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert template["Resources"][dead_letters]["Type"] == "AWS::SQS::Queue"
+    statements = function_statements(template, "DeliverWebhooksFunction")
+    table_statement = next(s for s in statements if any(a.startswith("dynamodb:") for a in s["Action"]))
+    assert table_statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["WH#*"]
+
+
+def test_governance_resources_come_last_under_their_header() -> None:
+    text = (REPO_ROOT / "template.yaml").read_text(encoding="utf-8")
+    resources = text.split("\nResources:\n", 1)[1].split("\nOutputs:\n", 1)[0]
+    header = "# ===== Governance and events (issue 5) ====="
+    assert header in resources
+    after = resources.split(header, 1)[1]
+    for logical_id in ("PublishRegistryEventsFunction", "RegistryEventBus", "CreateWebhookFunction"):
+        assert f"\n  {logical_id}:" in after
+
+
+def test_outbox_and_delivery_log_items_expire_through_the_tables_ttl() -> None:
+    _, table = single_resource(stack_template(), TABLE_TYPE)
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}

@@ -26,6 +26,12 @@ class Settings(BaseModel):
     # IAM principals (ARNs) that hold every permission on every model (SMR_ADMIN_PRINCIPALS, comma-separated).
     admin_principals: frozenset[str] = frozenset()
 
+    # Events (issue 5): the EventBridge bus, and the queue webhook deliveries wait in.
+    event_bus_name: str = ""
+    webhook_queue_url: str = ""
+    # Only the local server sets this: webhooks may then use http:// and loopback addresses.
+    webhooks_allow_loopback: bool = False
+
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
@@ -41,4 +47,7 @@ def settings() -> Settings:
         admin_principals=frozenset(
             part.strip() for part in os.environ.get("SMR_ADMIN_PRINCIPALS", "").split(",") if part.strip()
         ),
+        event_bus_name=os.environ.get("SMR_EVENT_BUS_NAME", ""),
+        webhook_queue_url=os.environ.get("SMR_WEBHOOK_QUEUE_URL", ""),
+        webhooks_allow_loopback=os.environ.get("SMR_WEBHOOKS_ALLOW_LOOPBACK", "").lower() in ("1", "true", "yes"),
     )

@@ -49,3 +49,7 @@ def principal(event: dict[str, Any]) -> str | None:
 
 def request_id(event: dict[str, Any]) -> str:
     return str(event.get("requestContext", {}).get("requestId", ""))
+
+
+def path_parameters(event: dict[str, Any]) -> dict[str, str]:
+    return {str(key): str(value) for key, value in (event.get("pathParameters") or {}).items()}

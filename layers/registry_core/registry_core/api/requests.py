@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
+from registry_core.domain.governance import ModelMetric, ModelParam, PromotionPolicy, WebhookEventName, WebhookStatus
 from registry_core.search.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
@@ -80,11 +81,19 @@ class SetRegisteredModelAlias(Request):
     name: StrictStr
     alias: StrictStr
     version: Version
+    # smr extensions (optional; MLflow's client never sends them): the version the alias must point to now
+    # ("" or "none": must be unset), and a comment for the history record.
+    expected_version: Version | None = None
+    comment: StrictStr | None = None
 
 
 class ModelAlias(Request):
     name: StrictStr
     alias: StrictStr
+
+
+class DeleteRegisteredModelAlias(ModelAlias):
+    comment: StrictStr | None = None
 
 
 class CreateModelVersion(Request):
@@ -95,6 +104,9 @@ class CreateModelVersion(Request):
     run_link: Text = ""
     description: Text = ""
     model_id: StrictStr | None = None
+    # MLflow 3's ModelVersion fields, accepted at creation (optional).
+    model_metrics: list[ModelMetric] = Field(default_factory=list)
+    model_params: list[ModelParam] = Field(default_factory=list)
 
 
 class ModelVersionRef(Request):
@@ -120,6 +132,7 @@ class TransitionModelVersionStage(Request):
     version: Version
     stage: StrictStr
     archive_existing_versions: bool = False
+    comment: StrictStr | None = None  # smr extension: kept in the transition's history record
 
 
 class SetModelVersionTag(Request):
@@ -194,3 +207,88 @@ class DeleteModelPermission(Request):
 class SetModelPrivate(Request):
     name: StrictStr
     private: bool = True
+
+
+def param_dict(params: list[ModelParam]) -> dict[str, str]:
+    return {param.name: param.value for param in params}
+
+
+# -- smr extensions (/api/2.0/smr/...) ------------------------------------------------------------------------------
+
+HistoryOrder = Literal["asc", "desc"]
+
+
+class RegisteredModelHistory(Request):
+    name: StrictStr
+    max_results: int = 100
+    page_token: StrictStr | None = None
+    order: HistoryOrder = "asc"
+
+
+class ModelVersionHistory(Request):
+    name: StrictStr
+    version: Version
+    max_results: int = 100
+    page_token: StrictStr | None = None
+    order: HistoryOrder = "asc"
+
+
+class RegisteredModelStateAt(Request):
+    name: StrictStr
+    # Milliseconds since the epoch, as MLflow's timestamps.
+    timestamp: int
+    alias: StrictStr | None = None
+    stage: StrictStr | None = None
+
+
+class SetModelVersionMetrics(Request):
+    name: StrictStr
+    version: Version
+    model_metrics: list[ModelMetric] = Field(default_factory=list)
+    model_params: list[ModelParam] = Field(default_factory=list)
+
+
+class SetPromotionPolicy(Request):
+    name: StrictStr
+    policy: PromotionPolicy
+
+
+# -- MLflow 3's webhook API (/api/2.0/mlflow/webhooks) --------------------------------------------------------------
+
+
+class CreateWebhook(Request):
+    name: StrictStr
+    url: StrictStr
+    events: list[WebhookEventName]
+    description: StrictStr | None = None
+    secret: StrictStr | None = None
+    status: WebhookStatus | None = None
+
+
+class ListWebhooks(Request):
+    max_results: int = 100
+    page_token: StrictStr | None = None
+
+
+class WebhookRef(Request):
+    webhook_id: StrictStr
+
+
+class UpdateWebhook(Request):
+    webhook_id: StrictStr
+    name: StrictStr | None = None
+    description: StrictStr | None = None
+    url: StrictStr | None = None
+    events: list[WebhookEventName] = Field(default_factory=list)
+    secret: StrictStr | None = None
+    status: WebhookStatus | None = None
+
+
+class TestWebhook(Request):
+    webhook_id: StrictStr
+    event: WebhookEventName | None = None
+
+
+class WebhookDeliveries(Request):
+    webhook_id: StrictStr
+    max_results: int = 100

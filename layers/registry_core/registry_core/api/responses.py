@@ -6,6 +6,7 @@ from typing import Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.governance import DeliveryAttempt, HistoryRecord, Webhook
 
 
 def _compact(document: dict[str, Any]) -> dict[str, Any]:
@@ -30,6 +31,8 @@ def model_version_json(version: ModelVersion) -> dict[str, Any]:
             "run_link": version.run_link,
             "aliases": list(version.aliases),
             "model_id": version.model_id,
+            "model_params": [{"name": name, "value": value} for name, value in version.model_params.items()],
+            "model_metrics": [metric.model_dump(exclude_none=True) for metric in version.model_metrics],
         }
     )
 
@@ -65,6 +68,46 @@ def upload_json(upload: Upload) -> dict[str, Any]:
     )
 
 
+def history_record_json(record: HistoryRecord) -> dict[str, Any]:
+    return _compact(
+        {
+            "model_name": record.model_name,
+            "timestamp": record.timestamp,
+            "subject": record.subject.value,
+            "version": None if record.version is None else str(record.version),
+            "from_stage": record.from_stage,
+            "to_stage": record.to_stage,
+            "alias": record.alias,
+            "from_version": None if record.from_version is None else str(record.from_version),
+            "to_version": None if record.to_version is None else str(record.to_version),
+            "principal": record.principal,
+            "request_id": record.request_id or None,
+            "comment": record.comment,
+            "reason": record.reason,
+        }
+    )
+
+
 def permissions_json(model: RegisteredModel) -> dict[str, Any]:
     """smr's permissions of a model: {name, private, permissions: {principal: READ|EDIT|MANAGE}}."""
     return {"name": model.name, "private": model.private, "permissions": dict(sorted(model.permissions.items()))}
+
+
+def webhook_json(webhook: Webhook) -> dict[str, Any]:
+    """MLflow's Webhook JSON. The secret is never part of it."""
+    return _compact(
+        {
+            "webhook_id": webhook.webhook_id,
+            "name": webhook.name,
+            "description": webhook.description,
+            "url": webhook.url,
+            "events": [{"entity": e.entity.upper(), "action": e.action.upper()} for e in webhook.events],
+            "status": webhook.status.value,
+            "creation_timestamp": webhook.creation_timestamp,
+            "last_updated_timestamp": webhook.last_updated_timestamp,
+        }
+    )
+
+
+def delivery_json(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return attempt.model_dump(mode="json", exclude_none=True, exclude={"expires_at"})

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.governance import ModelMetric, PromotionPolicy
 
 
 class Caller(BaseModel):
@@ -81,6 +82,11 @@ class ModelVersion(BaseModel):
     model_id: str | None = None
     # Where the artifacts are, when it differs from `source` (MLflow's storage_location).
     storage_location: str | None = None
+    # MLflow 3's model_metrics / model_params (params kept as name -> value; MLflow's list shape on the wire).
+    model_metrics: list[ModelMetric] = Field(default_factory=list)
+    model_params: dict[str, str] = Field(default_factory=dict)
+    # Every stage this version has entered (promotion policies' "must have been in Staging first"); not on the wire.
+    stages_visited: list[str] = Field(default_factory=list)
     # Filled on the way out from the model's alias map; never stored with the version.
     aliases: list[str] = Field(default_factory=list, exclude=True)
 
@@ -117,6 +123,9 @@ class RegisteredModel(BaseModel):
     # principals may read the model at all.
     permissions: dict[str, str] = Field(default_factory=dict)
     private: bool = False
+
+    # Rules a version must meet to enter a stage or take an alias; kept in the aggregate so checks cost no read.
+    policy: PromotionPolicy | None = None
 
     @property
     def visible(self) -> bool:

@@ -59,3 +59,10 @@ class RequestLimitExceeded(RegistryError):
 class InternalError(RegistryError):
     error_code = "INTERNAL_ERROR"
     http_status = 500
+
+
+class ResourceConflict(RegistryError):
+    """The caller's expectation of the current state no longer holds (an optimistic alias move lost a race)."""
+
+    error_code = "RESOURCE_CONFLICT"
+    http_status = 409

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from registry_core.domain.entities import Caller
     from registry_core.service.artifacts import ArtifactService
+    from registry_core.service.events import EventPublisher
+    from registry_core.service.history import HistoryService
     from registry_core.service.registry import RegistryService
     from registry_core.service.search import SearchService
+    from registry_core.service.webhooks import WebhookService
     from registry_core.store.base import RegistryStore
+    from registry_core.store.messaging import WebhookQueue
     from registry_core.store.objects import ArtifactObjects
 
 
@@ -55,8 +59,47 @@ def artifact_service(caller: Caller | None = None) -> ArtifactService:
     )
 
 
+def history_service() -> HistoryService:
+    from registry_core.service.history import HistoryService
+
+    return HistoryService(default_store())
+
+
+def webhook_service() -> WebhookService:
+    from registry_core.config import settings
+    from registry_core.service.webhooks import WebhookService
+    from registry_core.store.webhooks import DynamoDbWebhookStore
+
+    return WebhookService(
+        DynamoDbWebhookStore(settings().table_name), allow_loopback=settings().webhooks_allow_loopback
+    )
+
+
 @lru_cache(maxsize=1)
 def _default_objects() -> ArtifactObjects:
     from registry_core.store.objects import ArtifactObjects
 
     return ArtifactObjects()
+
+
+def event_publisher() -> EventPublisher:
+    """The stream consumer's publisher: the configured EventBridge bus and webhook delivery queue."""
+    from registry_core.config import settings
+    from registry_core.service.events import EventPublisher
+    from registry_core.store.messaging import EventBridgeBus, SqsWebhookQueue
+    from registry_core.store.webhooks import DynamoDbWebhookStore
+
+    config = settings()
+    return EventPublisher(
+        EventBridgeBus(config.event_bus_name),
+        DynamoDbWebhookStore(config.table_name),
+        SqsWebhookQueue(config.webhook_queue_url) if config.webhook_queue_url else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def webhook_queue() -> WebhookQueue:
+    from registry_core.config import settings
+    from registry_core.store.messaging import SqsWebhookQueue
+
+    return SqsWebhookQueue(settings().webhook_queue_url)

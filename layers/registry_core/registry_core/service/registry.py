@@ -29,8 +29,16 @@ from registry_core.domain.entities import (
 from registry_core.domain.errors import (
     InvalidParameterValue,
     ResourceAlreadyExists,
+    ResourceConflict,
     ResourceDoesNotExist,
     TemporarilyUnavailable,
+)
+from registry_core.domain.governance import (
+    EventType,
+    ModelMetric,
+    PromotionPolicy,
+    alias_target,
+    stage_target,
 )
 from registry_core.domain.permissions import PermissionLevel, authorize
 from registry_core.domain.validation import (
@@ -42,6 +50,8 @@ from registry_core.domain.validation import (
     validate_tag_key,
     validate_version,
 )
+from registry_core.service.changes import ChangeSet, version_event_data
+from registry_core.service.policy import check_promotion
 from registry_core.store.base import (
     ConcurrentModification,
     Index,
@@ -58,6 +68,13 @@ MAX_WRITE_ATTEMPTS = 60
 MAX_BACKOFF_SECONDS = 0.2
 # Versions moved or deleted per batch when renaming or deleting a model (one Query page).
 CLEANUP_PAGE_SIZE = 100
+# Metrics and params live in the version item and in the model item's copies: bounded to keep items small.
+MAX_METRICS_PER_VERSION = 100
+MAX_PARAMS_PER_VERSION = 100
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_COMMENT_LENGTH = 1000
+# `expected_version` values that mean "the alias must not be set".
+EXPECTED_UNSET = ("", "none")
 
 
 def _now_ms() -> int:
@@ -105,10 +122,12 @@ class RegistryService:
         put_versions: list[ModelVersion] | None = None,
         delete_versions: list[int] | None = None,
         put_uploads: list[tuple[Upload, int | None]] | None = None,
+        changes: ChangeSet | None = None,
     ) -> None:
-        """Commit `model` (read at revision model.rev) with the version items that change with it."""
+        """Commit `model` (read at revision model.rev) with the version items, history and events of the change."""
         expected_rev = model.rev
         model.rev = expected_rev + 1
+        history, events = changes.stamped(model.rev) if changes else ([], [])
         self._commit(
             Write(
                 put_models=[(model, expected_rev)],
@@ -116,8 +135,15 @@ class RegistryService:
                 put_versions=put_versions or [],
                 delete_versions=[(model.name, number) for number in delete_versions or []],
                 put_uploads=put_uploads or [],
+                history=history,
+                events=events,
             )
         )
+
+    def _changes(self, model: RegisteredModel, now: int | None = None, comment: str | None = None) -> ChangeSet:
+        if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
+            raise InvalidParameterValue(f"comment must be at most {MAX_COMMENT_LENGTH} characters.")
+        return ChangeSet(model, self._caller, self._clock() if now is None else now, comment)
 
     def _readable(
         self, name: str, model: RegisteredModel | None, needed: PermissionLevel = PermissionLevel.READ
@@ -205,7 +231,13 @@ class RegistryService:
                 tags=dict(tags or {}),
                 permissions={self._caller.principal: PermissionLevel.MANAGE.name} if self._caller else {},
             )
-            self._commit(Write(put_models=[(model, None)]))
+            changes = self._changes(model, now)
+            changes.event(
+                EventType.REGISTERED_MODEL_CREATED,
+                {"name": name, "tags": dict(tags or {}), **({"description": description} if description else {})},
+            )
+            history, events = changes.stamped(model.rev)
+            self._commit(Write(put_models=[(model, None)], history=history, events=events))
             return model
 
         return self._retrying(attempt)
@@ -233,7 +265,9 @@ class RegistryService:
         def attempt() -> None:
             model = self._writable(name, self._store.get_model(name))
             model.tags[key] = value
-            self._commit_model(model)
+            changes = self._changes(model)
+            changes.event(EventType.REGISTERED_MODEL_TAG_SET, {"name": name, "key": key, "value": value})
+            self._commit_model(model, changes=changes)
 
         self._retrying(attempt)
 
@@ -245,7 +279,9 @@ class RegistryService:
             model = self._writable(name, self._store.get_model(name))
             if key in model.tags:
                 del model.tags[key]
-                self._commit_model(model)
+                changes = self._changes(model)
+                changes.event(EventType.REGISTERED_MODEL_TAG_DELETED, {"name": name, "key": key})
+                self._commit_model(model, changes=changes)
 
         self._retrying(attempt)
 
@@ -345,7 +381,10 @@ class RegistryService:
         target.rev = target_rev + 1
         old.state = ModelState.DELETING
         old.rev = old_rev + 1
-        self._commit(Write(put_models=[(target, target_rev), (old, old_rev)]))
+        changes = self._changes(target)
+        changes.event(EventType.REGISTERED_MODEL_RENAMED, {"name": new_name, "old_name": name})
+        history, events = changes.stamped(target.rev)
+        self._commit(Write(put_models=[(target, target_rev), (old, old_rev)], history=history, events=events))
 
     def delete_registered_model(self, name: str) -> None:
         """Hide the model at once (one conditional write), then delete its versions in batches, then the model.
@@ -362,7 +401,10 @@ class RegistryService:
             expected_rev = model.rev
             model.state = ModelState.DELETING
             model.rev = expected_rev + 1
-            self._commit(Write(put_models=[(model, expected_rev)]))
+            changes = self._changes(model)
+            changes.event(EventType.REGISTERED_MODEL_DELETED, {"name": name})
+            history, events = changes.stamped(model.rev)
+            self._commit(Write(put_models=[(model, expected_rev)], history=history, events=events))
             return model
 
         self._finish_deletion(self._retrying(mark))
@@ -383,30 +425,71 @@ class RegistryService:
 
     # -- aliases -------------------------------------------------------------------------------------------
 
-    def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
+    def set_registered_model_alias(
+        self,
+        name: str,
+        alias: str,
+        version: str | int,
+        *,
+        expected_version: str | int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Point `alias` at `version`.
+
+        `expected_version` makes the move optimistic: the alias must point there now ("" or "none": be unset), or
+        the move is refused with RESOURCE_CONFLICT (409) and nothing changes: a concurrent move is never overwritten.
+        """
         validate_model_name(name)
         validate_alias_name(alias)
         validate_alias_not_reserved(alias)
         number = validate_version(version)
+        expected: int | None = None
+        if expected_version is not None and str(expected_version).strip().lower() not in EXPECTED_UNSET:
+            expected = validate_version(expected_version)
 
         def attempt() -> None:
             model, target, _ = self._writable_version(name, number)
+            current = model.aliases.get(alias)
+            if expected_version is not None and current != expected:
+                raise ResourceConflict(
+                    f"Alias {alias!r} of {name!r} points to "
+                    f"{'no version' if current is None else f'version {current}'}, "
+                    f"not the expected {'no version' if expected is None else f'version {expected}'}; "
+                    "it was moved concurrently. Read it again and retry."
+                )
+            check_promotion(model.policy, alias_target(alias), target)
             model.aliases[alias] = number
+            changes = self._changes(model, comment=comment)
+            changes.alias(alias, current, number)
+            changes.event(
+                EventType.MODEL_VERSION_ALIAS_CREATED,
+                {
+                    "name": name,
+                    "alias": alias,
+                    "version": str(number),
+                    **({"previous_version": str(current)} if current is not None else {}),
+                },
+            )
             self._sync_copies(model, [target])
-            self._commit_model(model)
+            self._commit_model(model, changes=changes)
 
         self._retrying(attempt)
 
-    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+    def delete_registered_model_alias(self, name: str, alias: str, *, comment: str | None = None) -> None:
         validate_model_name(name)
         validate_alias_name(alias)
 
         def attempt() -> None:
             model = self._writable(name, self._store.get_model(name))
             if alias in model.aliases:
-                del model.aliases[alias]
+                previous = model.aliases.pop(alias)
+                changes = self._changes(model, comment=comment)
+                changes.alias(alias, previous, None)
+                changes.event(
+                    EventType.MODEL_VERSION_ALIAS_DELETED, {"name": name, "alias": alias, "version": str(previous)}
+                )
                 self._sync_copies(model, [])
-                self._commit_model(model)
+                self._commit_model(model, changes=changes)
 
         self._retrying(attempt)
 
@@ -437,10 +520,13 @@ class RegistryService:
         model_id: str | None = None,
         status: VersionStatus = VersionStatus.READY,
         storage_location: str | None = None,
+        model_metrics: list[ModelMetric] | None = None,
+        model_params: dict[str, str] | None = None,
     ) -> ModelVersion:
         validate_model_name(name)
         for key, value in (tags or {}).items():
             validate_tag(key, value)
+        metrics, params = _merged_metrics([], {}, model_metrics or [], model_params or {})
 
         def attempt() -> ModelVersion:
             model = self._writable(name, self._store.get_model(name))
@@ -459,12 +545,20 @@ class RegistryService:
                 tags=dict(tags or {}),
                 model_id=model_id or None,
                 storage_location=storage_location,
+                model_metrics=metrics,
+                model_params=params,
+                stages_visited=[Stage.NONE.value],
             )
             model.next_version += 1
             model.stages[version.version] = Stage.NONE
             model.last_updated_timestamp = now
+            changes = self._changes(model, now)
+            changes.stage(version.version, None, Stage.NONE.value, reason="version_created")
+            changes.event(EventType.MODEL_VERSION_CREATED, version_event_data(version))
+            if status is VersionStatus.READY:
+                changes.event(EventType.MODEL_VERSION_READY, version_event_data(version))
             self._sync_copies(model, [version])
-            self._commit_model(model, new_versions=[version])
+            self._commit_model(model, new_versions=[version], changes=changes)
             return model.with_aliases(version)
 
         return self._retrying(attempt)
@@ -521,8 +615,11 @@ class RegistryService:
             model.next_version += 1
             model.stages[version.version] = Stage.NONE
             model.last_updated_timestamp = now
+            changes = self._changes(model, now)
+            changes.stage(version.version, None, Stage.NONE.value, reason="version_created")
+            changes.event(EventType.MODEL_VERSION_CREATED, version_event_data(version))
             self._sync_copies(model, [version])
-            self._commit_model(model, new_versions=[version], put_uploads=[(record, expected)])
+            self._commit_model(model, new_versions=[version], put_uploads=[(record, expected)], changes=changes)
             return model.with_aliases(version), True
 
         return self._retrying(attempt)
@@ -567,13 +664,19 @@ class RegistryService:
                 found.storage_location = storage_location
             found.last_updated_timestamp = now
             changed = [found]
+            changes = self._changes(model, now)
             if status is VersionStatus.READY:
+                changes.event(EventType.MODEL_VERSION_READY, version_event_data(found))
                 for alias in aliases or []:
+                    changes.alias(alias, model.aliases.get(alias), number)
+                    changes.event(
+                        EventType.MODEL_VERSION_ALIAS_CREATED, {"name": name, "alias": alias, "version": str(number)}
+                    )
                     model.aliases[alias] = number
                 if target_stage is not None and target_stage is not Stage.NONE:
-                    changed = self._move_to_stage(model, found, target_stage, now)
+                    changed = self._move_to_stage(model, found, target_stage, now, changes)
             self._sync_copies(model, changed, spare)
-            self._commit_model(model, put_versions=changed)
+            self._commit_model(model, put_versions=changed, changes=changes)
             return model.with_aliases(found)
 
         return self._retrying(attempt)
@@ -612,8 +715,12 @@ class RegistryService:
         def attempt() -> None:
             model, found, _ = self._writable_version(name, number)
             found.tags[key] = value
+            changes = self._changes(model)
+            changes.event(
+                EventType.MODEL_VERSION_TAG_SET, {"name": name, "version": str(number), "key": key, "value": value}
+            )
             self._sync_copies(model, [found])
-            self._commit_model(model, put_versions=[found])
+            self._commit_model(model, put_versions=[found], changes=changes)
 
         self._retrying(attempt)
 
@@ -626,13 +733,21 @@ class RegistryService:
             model, found, _ = self._writable_version(name, number)
             if key in found.tags:
                 del found.tags[key]
+                changes = self._changes(model)
+                changes.event(EventType.MODEL_VERSION_TAG_DELETED, {"name": name, "version": str(number), "key": key})
                 self._sync_copies(model, [found])
-                self._commit_model(model, put_versions=[found])
+                self._commit_model(model, put_versions=[found], changes=changes)
 
         self._retrying(attempt)
 
     def transition_model_version_stage(
-        self, name: str, version: str | int, stage: str, archive_existing_versions: bool = False
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool = False,
+        *,
+        comment: str | None = None,
     ) -> ModelVersion:
         """Move a version to `stage`.
 
@@ -650,19 +765,35 @@ class RegistryService:
 
         def attempt() -> ModelVersion:
             model, found, spare = self._writable_version(name, number, prefetch_previous=True)
+            check_promotion(model.policy, stage_target(target_stage.value), found)
             now = self._clock()
-            changed = self._move_to_stage(model, found, target_stage, now)
+            changes = self._changes(model, now, comment)
+            previous_stage = found.current_stage
+            changed = self._move_to_stage(model, found, target_stage, now, changes)
+            changes.event(
+                EventType.MODEL_VERSION_STAGE_TRANSITIONED,
+                {
+                    "name": name,
+                    "version": str(number),
+                    "from_stage": previous_stage.value,
+                    "to_stage": target_stage.value,
+                    "archived_versions": [str(version.version) for version in changed[1:]],
+                    **({"comment": comment} if comment else {}),
+                },
+            )
             self._sync_copies(model, changed, spare)
-            self._commit_model(model, put_versions=changed)
+            self._commit_model(model, put_versions=changed, changes=changes)
             return model.with_aliases(found)
 
         return self._retrying(attempt)
 
     def _move_to_stage(
-        self, model: RegisteredModel, found: ModelVersion, target_stage: Stage, now: int
+        self, model: RegisteredModel, found: ModelVersion, target_stage: Stage, now: int, changes: ChangeSet
     ) -> list[ModelVersion]:
-        """Put `found` in `target_stage` (archiving the holder of an exclusive stage); returns the changed versions."""
+        """Put `found` in `target_stage`, archiving the holder of an exclusive stage, and record both moves in
+        `changes`. Returns the changed versions, `found` first."""
         number = found.version
+        previous_stage = found.current_stage
         changed = [found]
         if target_stage in EXCLUSIVE_STAGES:
             for holder_number, holder_stage in list(model.stages.items()):
@@ -672,11 +803,18 @@ class RegistryService:
                         raise ConcurrentModification(f"version {holder_number} of {model.name} vanished")
                     holder = holder.model_copy(update={"current_stage": Stage.ARCHIVED, "last_updated_timestamp": now})
                     model.stages[holder_number] = Stage.ARCHIVED
+                    if Stage.ARCHIVED.value not in holder.stages_visited:
+                        holder.stages_visited.append(Stage.ARCHIVED.value)
                     changed.append(holder)
+                    # Recorded before the promotion, so a replay of the stage's history ends with the new holder.
+                    changes.stage(holder_number, target_stage.value, Stage.ARCHIVED.value, "archived_by_promotion")
         found.current_stage = target_stage
         found.last_updated_timestamp = now
+        if target_stage.value not in found.stages_visited:
+            found.stages_visited.append(target_stage.value)
         model.stages[number] = target_stage
         model.last_updated_timestamp = now
+        changes.stage(number, previous_stage.value, target_stage.value)
         return changed
 
     def delete_model_version(self, name: str, version: str | int) -> None:
@@ -684,15 +822,20 @@ class RegistryService:
         number = validate_version(version)
 
         def attempt() -> None:
-            model, _, spare = self._writable_version(
+            model, found, spare = self._writable_version(
                 name, number, prefetch_previous=True, needed=PermissionLevel.MANAGE
             )
-            del model.stages[number]
+            changes = self._changes(model)
+            changes.stage(number, model.stages.pop(number).value, None, reason="version_deleted")
+            removed = sorted(alias for alias, target in model.aliases.items() if target == number)
+            for alias in removed:
+                changes.alias(alias, number, None, reason="version_deleted")
+            changes.event(EventType.MODEL_VERSION_DELETED, {**version_event_data(found), "removed_aliases": removed})
             model.aliases = {alias: target for alias, target in model.aliases.items() if target != number}
             model.last_updated_timestamp = self._clock()
             model.copies.pop(number, None)
             self._sync_copies(model, [], spare)
-            self._commit_model(model, delete_versions=[number])
+            self._commit_model(model, delete_versions=[number], changes=changes)
 
         self._retrying(attempt)
 
@@ -753,3 +896,87 @@ class RegistryService:
             raise InvalidParameterValue(
                 f"Registered model {model.name!r} must keep at least one principal with MANAGE permission."
             )
+
+    # -- governance: metrics, params, status, promotion policy ------------------------------------------------
+
+    def set_model_version_metrics(
+        self,
+        name: str,
+        version: str | int,
+        model_metrics: list[ModelMetric] | None = None,
+        model_params: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Add metrics and params to a version: a metric key given replaces that key's entries; params are upserted.
+
+        Also the entry point for registration from an artifact manifest.
+        """
+        validate_model_name(name)
+        number = validate_version(version)
+        _merged_metrics([], {}, model_metrics or [], model_params or {})  # validate before reading
+
+        def attempt() -> ModelVersion:
+            model, found, _ = self._writable_version(name, number)
+            found.model_metrics, found.model_params = _merged_metrics(
+                found.model_metrics, found.model_params, model_metrics or [], model_params or {}
+            )
+            found.last_updated_timestamp = self._clock()
+            self._sync_copies(model, [found])
+            self._commit_model(model, put_versions=[found])
+            return model.with_aliases(found)
+
+        return self._retrying(attempt)
+
+    def update_model_version_status(
+        self, name: str, version: str | int, status: VersionStatus, status_message: str | None = None
+    ) -> ModelVersion:
+        """Set a version's registration status (the artifact registration calls this); READY emits an event."""
+        validate_model_name(name)
+        number = validate_version(version)
+
+        def attempt() -> ModelVersion:
+            model, found, _ = self._writable_version(name, number)
+            became_ready = status is VersionStatus.READY and found.status is not VersionStatus.READY
+            found.status = status
+            found.status_message = status_message
+            found.last_updated_timestamp = self._clock()
+            changes = self._changes(model, found.last_updated_timestamp)
+            if became_ready:
+                changes.event(EventType.MODEL_VERSION_READY, version_event_data(found))
+            self._sync_copies(model, [found])
+            self._commit_model(model, put_versions=[found], changes=changes)
+            return model.with_aliases(found)
+
+        return self._retrying(attempt)
+
+    def set_promotion_policy(self, name: str, policy: PromotionPolicy) -> PromotionPolicy:
+        """Replace the model's promotion policy (an empty policy removes every rule)."""
+        validate_model_name(name)
+
+        def attempt() -> PromotionPolicy:
+            model = self._writable(name, self._store.get_model(name))
+            model.policy = policy if policy.rules else None
+            self._commit_model(model)
+            return policy
+
+        return self._retrying(attempt)
+
+    def get_promotion_policy(self, name: str) -> PromotionPolicy:
+        return self.get_registered_model(name).policy or PromotionPolicy()
+
+
+def _merged_metrics(
+    metrics: list[ModelMetric], params: dict[str, str], new_metrics: list[ModelMetric], new_params: dict[str, str]
+) -> tuple[list[ModelMetric], dict[str, str]]:
+    replaced = {metric.key for metric in new_metrics}
+    merged_metrics = [metric for metric in metrics if metric.key not in replaced] + list(new_metrics)
+    merged_params = {**params, **new_params}
+    if len(merged_metrics) > MAX_METRICS_PER_VERSION:
+        raise InvalidParameterValue(f"A model version may carry at most {MAX_METRICS_PER_VERSION} metric entries.")
+    if len(merged_params) > MAX_PARAMS_PER_VERSION:
+        raise InvalidParameterValue(f"A model version may carry at most {MAX_PARAMS_PER_VERSION} params.")
+    for key, value in merged_params.items():
+        if not key or len(value) > MAX_PARAM_VALUE_LENGTH:
+            raise InvalidParameterValue(
+                f"Param {key!r}: names must be non-empty and values at most {MAX_PARAM_VALUE_LENGTH} characters."
+            )
+    return merged_metrics, merged_params

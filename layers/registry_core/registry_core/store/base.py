@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.governance import HistoryRecord, RegistryEvent
 
 T = TypeVar("T")
 ResumeKey = dict[str, Any]
@@ -65,6 +66,33 @@ class Write:
     # (upload record, expected rev); expected None means the upload must not be recorded yet.
     put_uploads: list[tuple[Upload, int | None]] = field(default_factory=list)
 
+    # Audit records and outbox events of the change: new items (a key already taken fails the whole write).
+    history: list[HistoryRecord] = field(default_factory=list)
+    events: list[RegistryEvent] = field(default_factory=list)
+
+
+class HistoryIndex(StrEnum):
+    """Ways to read history records; each is a partition whose sort key is the record key (time order)."""
+
+    MODEL = "model"  # every record of a model (by uid)
+    VERSION = "version"  # stage records of a version and alias records pointing to it (or removed from it)
+    VERSION_ALIAS_LEFT = "version_alias_left"  # alias records that moved an alias away from a version
+    ALIAS = "alias"  # every record of an alias
+    STAGE_ENTERED = "stage_entered"  # stage records whose to_stage is the stage
+    STAGE_LEFT = "stage_left"  # stage records whose from_stage is the stage
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    index: HistoryIndex
+    # keys.history_pk / history_version_partition / ...: built by the caller with store.keys.
+    partition: str
+    # Inclusive bounds on the record key (store.keys.record_sk_just_after / _just_before / _upper_bound_at).
+    lower: str | None = None
+    upper: str | None = None
+    ascending: bool = True
+    limit: int = 100
+
 
 class RegistryStore(ABC):
     @abstractmethod
@@ -109,6 +137,17 @@ class RegistryStore(ABC):
     @abstractmethod
     def commit(self, write: Write) -> None:
         """Apply `write` atomically, or raise ConcurrentModification (nothing applied)."""
+
+    @abstractmethod
+    def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
+        """Up to `query.limit` history records of one partition, in record-key order, within the bounds.
+
+        Secondary partitions (all but MODEL) are read from an index: eventually consistent.
+        """
+
+    @abstractmethod
+    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
+        """The outbox events of a model, oldest first, from the inclusive record-key bound `lower`."""
 
     @abstractmethod
     def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:

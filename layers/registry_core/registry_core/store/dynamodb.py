@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.governance import HistoryRecord, RegistryEvent
 from registry_core.store import items, keys
 from registry_core.store.base import (
     ConcurrentModification,
+    HistoryIndex,
+    HistoryQuery,
     Index,
     ItemTooLarge,
     Page,
@@ -37,6 +40,14 @@ _INDEX_NAMES: dict[Index, str | None] = {
     Index.VERSIONS_BY_UPDATE: "gsi2",
     Index.VERSIONS_BY_RUN: "gsi3",
     Index.VERSIONS_OF_MODEL: None,
+}
+_HISTORY_INDEX: dict[HistoryIndex, str | None] = {
+    HistoryIndex.MODEL: None,
+    HistoryIndex.VERSION: "gsi3",
+    HistoryIndex.VERSION_ALIAS_LEFT: "gsi2",
+    HistoryIndex.ALIAS: "gsi1",
+    HistoryIndex.STAGE_ENTERED: "gsi1",
+    HistoryIndex.STAGE_LEFT: "gsi2",
 }
 _INDEX_KEY_ATTRIBUTES: dict[str | None, tuple[str, ...]] = {
     None: ("pk", "sk"),
@@ -233,6 +244,11 @@ class DynamoDbRegistryStore(RegistryStore):
             actions.append(
                 {"Delete": {"TableName": self._table, "Key": items.serialize(keys.version_key(name, number))}}
             )
+        # Records are new items: a taken key (which a correct caller never produces) fails the whole change.
+        for item in [*map(items.history_to_item, write.history), *map(items.event_to_item, write.events)]:
+            actions.append(
+                {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+            )
         if len(actions) > TRANSACTION_MAX_ITEMS:
             raise ItemTooLarge(
                 f"a change may touch at most {TRANSACTION_MAX_ITEMS} items, this one touches {len(actions)}"
@@ -270,6 +286,71 @@ class DynamoDbRegistryStore(RegistryStore):
             put["ConditionExpression"] = "rev = :rev"
             put["ExpressionAttributeValues"] = items.serialize({":rev": expected_rev})
         return put
+
+    def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
+        index_name = _HISTORY_INDEX[query.index]
+        prefix = index_name or ""
+        raw = self._query_records(
+            f"{prefix}pk" if index_name else "pk",
+            f"{prefix}sk" if index_name else "sk",
+            query.partition,
+            query.lower,
+            query.upper,
+            query.ascending,
+            query.limit,
+            index_name,
+        )
+        return [items.history_from_item(item) for item in raw]
+
+    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
+        raw = self._query_records("pk", "sk", keys.event_pk(model_uid), lower, None, True, limit, None)
+        return [items.event_from_item(item) for item in raw]
+
+    def _query_records(
+        self,
+        pk_name: str,
+        sk_name: str,
+        partition: str,
+        lower: str | None,
+        upper: str | None,
+        ascending: bool,
+        limit: int,
+        index_name: str | None,
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` items of one partition within inclusive sort-key bounds, following DynamoDB's pages."""
+        condition = f"{pk_name} = :pk"
+        values: dict[str, Any] = {":pk": partition}
+        if lower is not None and upper is not None:
+            condition += f" AND {sk_name} BETWEEN :lower AND :upper"
+            values.update({":lower": lower, ":upper": upper})
+        elif lower is not None:
+            condition += f" AND {sk_name} >= :lower"
+            values[":lower"] = lower
+        elif upper is not None:
+            condition += f" AND {sk_name} <= :upper"
+            values[":upper"] = upper
+        if lower is not None and upper is not None and lower > upper:
+            return []
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": items.serialize(values),
+            "ScanIndexForward": ascending,
+        }
+        if index_name:
+            arguments["IndexName"] = index_name
+        else:
+            arguments["ConsistentRead"] = True
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            arguments["Limit"] = limit - len(found)
+            self.round_trips += 1
+            response = self._client.query(**arguments)
+            found.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found
 
     def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:
         self._batch_write([{"PutRequest": {"Item": items.version_to_item(version)}} for version in versions])

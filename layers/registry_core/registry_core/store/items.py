@@ -6,12 +6,15 @@ from typing import Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.governance import ChangeKind, HistoryRecord, RegistryEvent
 from registry_core.store import keys
 from registry_core.store.attribute_values import from_item, to_item
 
 MODEL_KIND = "model"
 VERSION_KIND = "version"
 UPLOAD_KIND = "upload"
+HISTORY_KIND = "history"
+EVENT_KIND = "event"
 _KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "kind")
 
 
@@ -66,3 +69,62 @@ def upload_to_item(upload: Upload) -> dict[str, Any]:
 
 def upload_from_item(item: dict[str, Any]) -> Upload:
     return Upload.model_validate(_entity_fields(item))
+
+
+def history_partitions(record: HistoryRecord) -> dict[str, str]:
+    """The secondary partitions (index name -> partition) a history record is found under."""
+    uid = record.model_uid
+    partitions: dict[str, str] = {}
+    if record.subject is ChangeKind.STAGE:
+        if record.to_stage is not None:
+            partitions["gsi1"] = keys.history_stage_entered_partition(uid, record.to_stage)
+        if record.from_stage is not None:
+            partitions["gsi2"] = keys.history_stage_left_partition(uid, record.from_stage)
+        if record.version is not None:
+            partitions["gsi3"] = keys.history_version_partition(uid, record.version)
+    else:
+        partitions["gsi1"] = keys.history_alias_partition(uid, record.alias or "")
+        concerned = record.to_version if record.to_version is not None else record.from_version
+        if concerned is not None:
+            partitions["gsi3"] = keys.history_version_partition(uid, concerned)
+        if (
+            record.from_version is not None
+            and record.to_version is not None
+            and record.from_version != record.to_version
+        ):
+            partitions["gsi2"] = keys.history_version_partition(uid, record.from_version)
+    return partitions
+
+
+def history_sk(record: HistoryRecord) -> str:
+    return keys.record_sk(record.timestamp, record.rev, record.seq)
+
+
+def history_to_item(record: HistoryRecord) -> dict[str, Any]:
+    document = record.model_dump(mode="json", exclude_none=True)
+    sk = history_sk(record)
+    document.update({"pk": keys.history_pk(record.model_uid), "sk": sk, "kind": HISTORY_KIND})
+    for index, partition in history_partitions(record).items():
+        document[f"{index}pk"] = partition
+        document[f"{index}sk"] = sk
+    return serialize(document)
+
+
+def history_from_item(item: dict[str, Any]) -> HistoryRecord:
+    return HistoryRecord.model_validate(_entity_fields(item))
+
+
+def event_to_item(event: RegistryEvent) -> dict[str, Any]:
+    document = event.model_dump(mode="json", exclude_none=True)
+    document.update(
+        {
+            "pk": keys.event_pk(event.model_uid),
+            "sk": keys.record_sk(event.timestamp, event.rev, event.seq),
+            "kind": EVENT_KIND,
+        }
+    )
+    return serialize(document)
+
+
+def event_from_item(item: dict[str, Any]) -> RegistryEvent:
+    return RegistryEvent.model_validate(_entity_fields(item))

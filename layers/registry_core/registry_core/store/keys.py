@@ -69,3 +69,77 @@ def uploads_partition(name: str) -> str:
 
 def upload_index_keys(name: str, upload_id: str, created: int) -> dict[str, str]:
     return {"gsi1pk": uploads_partition(name), "gsi1sk": f"{created:0{TIMESTAMP_DIGITS}d}#{upload_id}"}
+
+
+# -- history and events (docs/governance.md) -------------------------------------------------------------------
+# History and event items live in partitions named by the model's uid, not its name: they survive renames, and the
+# deletion of versions (whose cleanup only touches `M#<name>` / `V#...`). Their sort key orders them by time; the
+# revision and the position in the transaction make it unique.
+HISTORY_PK_PREFIX = "H#"
+EVENT_PK_PREFIX = "EV#"  # not "E#": experiments (tracking) use it
+REVISION_DIGITS = 10
+SEQ_DIGITS = 3
+
+
+def record_sk(timestamp: int, rev: int, seq: int) -> str:
+    return f"{timestamp:0{TIMESTAMP_DIGITS}d}#{rev:0{REVISION_DIGITS}d}#{seq:0{SEQ_DIGITS}d}"
+
+
+def history_pk(model_uid: str) -> str:
+    return f"{HISTORY_PK_PREFIX}{model_uid}"
+
+
+def event_pk(model_uid: str) -> str:
+    return f"{EVENT_PK_PREFIX}{model_uid}"
+
+
+def history_version_partition(model_uid: str, version: int) -> str:
+    return f"HV#{model_uid}#{version:0{VERSION_DIGITS}d}"
+
+
+def history_alias_partition(model_uid: str, alias: str) -> str:
+    return f"HA#{model_uid}#{alias}"
+
+
+def history_stage_entered_partition(model_uid: str, stage: str) -> str:
+    return f"HS#{model_uid}#{stage}"
+
+
+def history_stage_left_partition(model_uid: str, stage: str) -> str:
+    return f"HSL#{model_uid}#{stage}"
+
+
+def record_sk_upper_bound_at(timestamp: int) -> str:
+    """An inclusive sort-key bound that admits every record made at or before `timestamp` (ms)."""
+    return f"{timestamp:0{TIMESTAMP_DIGITS}d}#~"
+
+
+def record_sk_just_after(sk: str) -> str:
+    """An inclusive lower bound admitting exactly the record keys greater than `sk` (all have the same length)."""
+    return sk + "!"
+
+
+def record_sk_just_before(sk: str) -> str:
+    """An inclusive upper bound admitting exactly the record keys smaller than `sk` (all have the same length)."""
+    return sk[:-1] + chr(ord(sk[-1]) - 1) + "~"
+
+
+# -- webhooks and their delivery log ----------------------------------------------------------------------------
+WEBHOOK_SK = "#WEBHOOK"
+WEBHOOKS_PARTITION = "WEBHOOKS"
+DELIVERY_SK_PREFIX = "D#"
+
+
+def webhook_key(webhook_id: str) -> dict[str, str]:
+    return {"pk": f"WH#{webhook_id}", "sk": WEBHOOK_SK}
+
+
+def webhook_index_keys(webhook_id: str, created: int) -> dict[str, str]:
+    return {"gsi1pk": WEBHOOKS_PARTITION, "gsi1sk": f"{created:0{TIMESTAMP_DIGITS}d}#{webhook_id}"}
+
+
+def delivery_key(webhook_id: str, timestamp: int, delivery_id: str, attempt: int) -> dict[str, str]:
+    return {
+        "pk": f"WH#{webhook_id}",
+        "sk": f"{DELIVERY_SK_PREFIX}{timestamp:0{TIMESTAMP_DIGITS}d}#{delivery_id}#{attempt:0{SEQ_DIGITS}d}",
+    }

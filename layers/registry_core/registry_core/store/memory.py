@@ -11,9 +11,12 @@ from typing import Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
-from registry_core.store import keys
+from registry_core.domain.governance import HistoryRecord, RegistryEvent
+from registry_core.store import items, keys
 from registry_core.store.base import (
     ConcurrentModification,
+    HistoryIndex,
+    HistoryQuery,
     Index,
     Page,
     PageRequest,
@@ -43,12 +46,28 @@ def _version_sort_key(index: Index) -> Callable[[ModelVersion], str]:
     return sort_key
 
 
+_HISTORY_INDEX = {
+    HistoryIndex.VERSION: "gsi3",
+    HistoryIndex.VERSION_ALIAS_LEFT: "gsi2",
+    HistoryIndex.ALIAS: "gsi1",
+    HistoryIndex.STAGE_ENTERED: "gsi1",
+    HistoryIndex.STAGE_LEFT: "gsi2",
+}
+
+
+def _within(sk: str, lower: str | None, upper: str | None) -> bool:
+    return (lower is None or sk >= lower) and (upper is None or sk <= upper)
+
+
 class InMemoryRegistryStore(RegistryStore):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._models: dict[str, RegisteredModel] = {}
         self._versions: dict[tuple[str, int], ModelVersion] = {}
         self._uploads: dict[tuple[str, str], Upload] = {}
+        # (partition, record key) -> record; the partitions are the DynamoDB store's, so both answer alike.
+        self._history: dict[tuple[str, str], HistoryRecord] = {}
+        self._events: dict[tuple[str, str], RegistryEvent] = {}
         self.round_trips = 0
 
     def get_model(self, name: str) -> RegisteredModel | None:
@@ -151,6 +170,15 @@ class InMemoryRegistryStore(RegistryStore):
                     expected_rev is not None and (current_upload is None or current_upload.rev != expected_rev)
                 ):
                     raise ConcurrentModification(f"upload {upload.upload_id} of {upload.name} changed")
+            new_history = {(keys.history_pk(r.model_uid), items.history_sk(r)): r for r in write.history}
+            new_events = {
+                (keys.event_pk(e.model_uid), keys.record_sk(e.timestamp, e.rev, e.seq)): e for e in write.events
+            }
+            if len(new_history) < len(write.history) or len(new_events) < len(write.events):
+                raise ConcurrentModification("two records of one write share a key")
+            if any(key in self._history for key in new_history) or any(key in self._events for key in new_events):
+                raise ConcurrentModification("a history record or event with this key exists")
+            # Every condition held: now apply all of it.
             for upload, _ in write.put_uploads:
                 self._uploads[(upload.name, upload.upload_id)] = upload.model_copy(deep=True)
             for model, _ in write.put_models:
@@ -161,6 +189,32 @@ class InMemoryRegistryStore(RegistryStore):
                 self._versions[(version.name, version.version)] = version.model_copy(deep=True)
             for name, number in write.delete_versions:
                 self._versions.pop((name, number), None)
+            self._history.update({key: record.model_copy(deep=True) for key, record in new_history.items()})
+            self._events.update({key: event.model_copy(deep=True) for key, event in new_events.items()})
+
+    def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
+        with self._lock:
+            self.round_trips += 1
+            matching = []
+            for (_, sk), record in self._history.items():
+                if query.index is HistoryIndex.MODEL:
+                    in_partition = keys.history_pk(record.model_uid) == query.partition
+                else:
+                    index = _HISTORY_INDEX[query.index]
+                    in_partition = items.history_partitions(record).get(index) == query.partition
+                if in_partition and _within(sk, query.lower, query.upper):
+                    matching.append((sk, record))
+            matching.sort(key=lambda pair: pair[0], reverse=not query.ascending)
+            return [record.model_copy(deep=True) for _, record in matching[: query.limit]]
+
+    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
+        with self._lock:
+            self.round_trips += 1
+            partition = keys.event_pk(model_uid)
+            matching = sorted(
+                (sk, event) for (pk, sk), event in self._events.items() if pk == partition and _within(sk, lower, None)
+            )
+            return [event.model_copy(deep=True) for _, event in matching[:limit]]
 
     def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:
         with self._lock:

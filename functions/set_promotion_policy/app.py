@@ -1,0 +1,15 @@
+"""POST /api/2.0/smr/registered-models/promotion-policy: replace the rules promotions must meet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_core.api.endpoint import Caller, endpoint
+from registry_core.api.requests import SetPromotionPolicy
+from registry_core.service import registry_service
+
+
+@endpoint(SetPromotionPolicy)
+def handler(request: SetPromotionPolicy, caller: Caller) -> dict[str, Any]:
+    policy = registry_service(caller).set_promotion_policy(request.name, request.policy)
+    return {"name": request.name, "policy": policy.model_dump(mode="json")}

@@ -1,0 +1,81 @@
+"""Promotion policies: the rules a version must meet to enter a stage or take an alias."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+
+from registry_core.domain.entities import ModelVersion
+from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.governance import (
+    DescriptionRule,
+    MetricRule,
+    PolicyRule,
+    PriorStageRule,
+    PromotionPolicy,
+    TagRule,
+)
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def latest_metric(version: ModelVersion, key: str) -> float | None:
+    """The value of a metric: of its entry with the highest step (then timestamp), the last one given wins ties."""
+    best: tuple[int, int, int] | None = None
+    value: float | None = None
+    for position, metric in enumerate(version.model_metrics):
+        if metric.key != key:
+            continue
+        rank = (metric.step or 0, metric.timestamp or 0, position)
+        if best is None or rank > best:
+            best, value = rank, metric.value
+    return value
+
+
+def describe(rule: PolicyRule) -> str:
+    if isinstance(rule, MetricRule):
+        return f"metric {rule.key} {rule.op} {rule.value:g}"
+    if isinstance(rule, TagRule):
+        return f"tag {rule.key} = {rule.value}" if rule.value is not None else f"tag {rule.key} is set"
+    if isinstance(rule, DescriptionRule):
+        return "description is not empty"
+    return f"must have been in {rule.stage} first"
+
+
+def _failure(rule: PolicyRule, version: ModelVersion) -> str | None:
+    if isinstance(rule, MetricRule):
+        actual = latest_metric(version, rule.key)
+        if actual is None:
+            return f"{describe(rule)} (the version has no metric {rule.key})"
+        return None if _COMPARE[rule.op](actual, rule.value) else f"{describe(rule)} (it is {actual:g})"
+    if isinstance(rule, TagRule):
+        if rule.key not in version.tags:
+            return f"{describe(rule)} (the tag is not set)"
+        actual_tag = version.tags[rule.key]
+        if rule.value is not None and actual_tag != rule.value:
+            return f"{describe(rule)} (it is {actual_tag!r})"
+        return None
+    if isinstance(rule, DescriptionRule):
+        return None if (version.description or "").strip() else describe(rule)
+    assert isinstance(rule, PriorStageRule)
+    return None if rule.stage in version.stages_visited else describe(rule)
+
+
+def check_promotion(policy: PromotionPolicy | None, target: str, version: ModelVersion) -> None:
+    """Raise InvalidParameterValue listing every rule of `target` that `version` breaks; nothing when it complies."""
+    if policy is None:
+        return
+    failures = [failure for rule in policy.rules.get(target, []) if (failure := _failure(rule, version))]
+    if failures:
+        raise InvalidParameterValue(
+            f"Promotion policy of {version.name!r} refuses version {version.version} for {target}: "
+            + "; ".join(failures)
+            + "."
+        )
