@@ -10,23 +10,19 @@ from typing import Any
 
 import pytest
 import requests
-from requests_auth_aws_sigv4 import AWSSigV4
 
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY
 from tests.e2e.conftest import Observe
 from tests.e2e.scenarios import Scope
+from tests.support.sigv4_auth import BotocoreSigV4
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::FutureWarning")]
 
 API = "/api/2.0/mlflow"
 TIMEOUT_S = 30
 # Signed as the local server's key, as a caller of API Gateway must be (the oracle ignores the signature).
-SIGNED = AWSSigV4(
-    "execute-api",
-    region=LOCAL_REGION,
-    aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-    aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-)
+# botocore's signer: it signs repeated query keys as API Gateway checks them (see tests/support/sigv4_auth.py).
+SIGNED = BotocoreSigV4(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LOCAL_REGION)
 SEND: dict[str, Any] = {"timeout": TIMEOUT_S, "auth": SIGNED}
 
 
