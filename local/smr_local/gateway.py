@@ -11,6 +11,7 @@ import binascii
 import importlib.util
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -83,6 +84,7 @@ def build_event(
     identity: LocalIdentity,
     now: datetime | None = None,
     request_id: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The API Gateway HTTP API payload format 2.0 event for a request matched to a route."""
     now = now or datetime.now(UTC)
@@ -128,6 +130,8 @@ def build_event(
     }
     if cookies:
         event["cookies"] = cookies
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
     if raw_query:
         # As API Gateway does: decoded, and the values of a repeated key joined with commas.
         parameters: dict[str, str] = {}
@@ -262,6 +266,13 @@ def to_http_response(result: Any) -> Response:
     return response
 
 
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """`/a/{name}/b` -> a regex with a named group per parameter; a parameter is one path segment."""
+    parts = re.split(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", template)
+    pattern = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts))
+    return re.compile(pattern)
+
+
 # --- the app -------------------------------------------------------------------------------------------------
 
 
@@ -279,6 +290,12 @@ class LocalHttpApi:
         self._routes: dict[str, dict[str, Route]] = {}
         for route in routes:
             self._routes.setdefault(route.path, {})[route.method] = route
+        # Routes with `{name}` segments; as in API Gateway, a static route wins over a templated one.
+        self._templates = [
+            (_path_pattern(path), path)
+            for path in sorted(self._routes, key=lambda p: (-p.count("/"), p))
+            if "{" in path
+        ]
         self._functions = functions
         self._loader = loader
         self._identity = identity or LocalIdentity()
@@ -298,8 +315,18 @@ class LocalHttpApi:
         )
         return response(environ, start_response)
 
+    def _match(self, path: str) -> tuple[dict[str, Route] | None, dict[str, str]]:
+        methods = self._routes.get(path)
+        if methods is not None:
+            return methods, {}
+        for pattern, template in self._templates:
+            match = pattern.fullmatch(path)
+            if match:
+                return self._routes[template], dict(match.groupdict())
+        return None, {}
+
     def _dispatch(self, request: Request) -> tuple[Response, str | None]:
-        methods = self._routes.get(request.path)
+        methods, path_parameters = self._match(request.path)
         if methods is None:
             return error_response(404, "ENDPOINT_NOT_FOUND", f"No API route for {request.path}"), None
         route = methods.get(request.method)
@@ -318,7 +345,7 @@ class LocalHttpApi:
             LOGGER.exception("%s failed to import", route.function_id)
             message = f"{route.function_id} failed to import: {type(error).__name__}: {error}"
             return error_response(500, "INTERNAL_ERROR", message), route.function_id
-        event = build_event(request, route, self._identity)
+        event = build_event(request, route, self._identity, path_parameters=path_parameters)
         context = lambda_context(settings, self._identity, self._region)
         try:
             result = handler(event, context)

@@ -38,11 +38,13 @@ READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 BATCH_WRITE = "dynamodb:BatchWriteItem"
 O_VERSIONS_OPERATIONS = {"rename_registered_model", "delete_registered_model"}
+# Writes that may put many items at once: the two O(versions) registry operations and log-batch's metric points.
+BATCH_WRITE_OPERATIONS = O_VERSIONS_OPERATIONS | {"log_batch"}
 
 
-def _design_operations() -> list[tuple[str, tuple[str, ...], str, str]]:
-    """(operation, methods, path, kind) for every row of docs/design.md's operations table."""
-    text = (REPO_ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+def _design_operations(document: str = "design.md") -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(operation, methods, path, kind) for every row of a design document's operations table."""
+    text = (REPO_ROOT / "docs" / document).read_text(encoding="utf-8")
     section = text.split("## Operations", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
@@ -54,7 +56,9 @@ def _design_operations() -> list[tuple[str, tuple[str, ...], str, str]]:
     return rows
 
 
-OPERATIONS = _design_operations()
+REGISTRY_OPERATIONS = _design_operations("design.md")
+TRACKING_OPERATIONS = _design_operations("tracking.md")
+OPERATIONS = REGISTRY_OPERATIONS + TRACKING_OPERATIONS
 READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
 WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
 
@@ -67,9 +71,10 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_the_design_table_lists_all_21_operations() -> None:
-    assert len(OPERATIONS) == 21
-    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == 21
+def test_the_design_tables_list_21_registry_and_26_tracking_operations() -> None:
+    assert len(REGISTRY_OPERATIONS) == 21
+    assert len(TRACKING_OPERATIONS) == 26
+    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == 47
 
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
@@ -92,7 +97,7 @@ def test_operation_is_served_by_its_function_on_its_routes(
 
 def test_no_two_functions_share_a_route() -> None:
     route_keys = [route.route_key for route in http_routes(stack_template())]
-    assert len(route_keys) == len(set(route_keys)) == 22  # get_latest_versions answers both POST and GET
+    assert len(route_keys) == len(set(route_keys)) == 48  # get_latest_versions answers both POST and GET
 
 
 def test_every_route_belongs_to_the_one_http_api() -> None:
@@ -181,9 +186,9 @@ def test_read_functions_only_read(operation: str) -> None:
 
 
 @pytest.mark.parametrize("operation", WRITE_OPERATIONS)
-def test_write_functions_read_and_write_and_only_two_batch_write(operation: str) -> None:
+def test_write_functions_read_and_write_and_only_three_batch_write(operation: str) -> None:
     expected = READ_ACTIONS | WRITE_ACTIONS
-    if operation in O_VERSIONS_OPERATIONS:
+    if operation in BATCH_WRITE_OPERATIONS:
         expected = expected | {BATCH_WRITE}
     assert policy_actions(stack_template(), _function_id(operation)) == expected
 
@@ -286,7 +291,7 @@ def transformed() -> dict[str, Any]:
 def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, Any]) -> None:
     (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     operations = [op for methods in api["Properties"]["Body"]["paths"].values() for op in methods.values()]
-    assert len(operations) == 22
+    assert len(operations) == 48
     assert all(operation["security"] == [{"AWS_IAM": []}] for operation in operations)
 
 

@@ -28,6 +28,11 @@ def _list_fields(model: type[BaseModel]) -> set[str]:
 
 
 def _raw_input(model: type[BaseModel], event: dict[str, Any]) -> dict[str, Any]:
+    # Path parameters (`/logged-models/{model_id}`) win over the body and query, as in MLflow's server.
+    return {**_body_or_query(model, event), **events.path_parameters(event)}
+
+
+def _body_or_query(model: type[BaseModel], event: dict[str, Any]) -> dict[str, Any]:
     if events.method(event) != "GET":
         return events.json_body(event)
     # GET carries its parameters in the query string; lists as repeated keys, as MLflow's server reads them.

@@ -49,3 +49,8 @@ def principal(event: dict[str, Any]) -> str | None:
 
 def request_id(event: dict[str, Any]) -> str:
     return str(event.get("requestContext", {}).get("requestId", ""))
+
+
+def path_parameters(event: dict[str, Any]) -> dict[str, str]:
+    """The route's `{name}` path parameters (API Gateway URL-decodes them)."""
+    return dict(event.get("pathParameters") or {})
