@@ -240,11 +240,10 @@ def parse_experiment_order_by(order_by: Sequence[str] | None) -> list[RunOrder]:
     orders = [
         _parse_order(clause, EXPERIMENT_SPEC, EXPERIMENT_ATTRIBUTES | {"experiment_id"}) for clause in order_by or []
     ]
-    # MLflow's default, and the tie-breaker of every order: the newest experiment first.
-    keys = {order.key for order in orders}
-    if "experiment_id" not in keys:
-        if not orders:
-            orders.append(RunOrder("attribute", "creation_time", False))
+    # MLflow's SQL store: by default creation_time DESC, experiment_id ASC; else experiment_id DESC breaks ties.
+    if not orders:
+        return [RunOrder("attribute", "creation_time", False), RunOrder("attribute", "experiment_id", True)]
+    if all(order.key != "experiment_id" for order in orders):
         orders.append(RunOrder("attribute", "experiment_id", False))
     return orders
 
@@ -266,12 +265,15 @@ def _parse_order(clause: str, spec: _Spec, valid: frozenset[str]) -> RunOrder:
     return RunOrder(kind, _ALIASES_ALL.get(key, key) if kind == "attribute" else key, ascending)
 
 
-def _sort_value(view: Mapping[str, Any], order: RunOrder) -> tuple[bool, Any]:
-    """SearchUtils._get_value_for_sort: None (and NaN) sort last whichever the direction."""
+def _sort_value(view: Mapping[str, Any], order: RunOrder) -> tuple[int, Any]:
+    """SearchUtils._get_value_for_sort: values first, then NaN, then missing values, whichever the direction."""
     section = {"metric": "metrics", "param": "params", "tag": "tags", "attribute": "attributes"}[order.kind]
     value = (view.get(section) or {}).get(order.key)
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    return (missing, value)
+    if value is None:
+        return (2, None)
+    if isinstance(value, float) and math.isnan(value):
+        return (1, None)
+    return (0, value)
 
 
 class _Desc:
@@ -296,12 +298,9 @@ def run_sort_key(view: Mapping[str, Any], orders: Sequence[RunOrder]) -> tuple[A
     """The sort key of a run: the requested orders, then MLflow's default (start_time DESC, run_id)."""
     parts: list[Any] = []
     for order in orders:
-        missing, value = _sort_value(view, order)
-        parts.append(missing)  # missing values last in either direction
-        if not missing:
-            parts.append(value if order.ascending else _Desc(value))
-        else:
-            parts.append(0)
+        rank, value = _sort_value(view, order)
+        parts.append(rank)
+        parts.append(0 if rank else (value if order.ascending else _Desc(value)))
     attributes = view.get("attributes") or {}
     parts.extend([_Desc(attributes.get("start_time") or 0), attributes.get("run_id") or ""])
     return tuple(parts)
@@ -310,9 +309,9 @@ def run_sort_key(view: Mapping[str, Any], orders: Sequence[RunOrder]) -> tuple[A
 def experiment_sort_key(view: Mapping[str, Any], orders: Sequence[RunOrder]) -> tuple[Any, ...]:
     parts: list[Any] = []
     for order in orders:
-        missing, value = _sort_value(view, order)
-        if order.key == "experiment_id" and not missing:
+        rank, value = _sort_value(view, order)
+        if order.key == "experiment_id" and not rank:
             value = int(value) if str(value).isdigit() else value
-        parts.append(missing)
-        parts.append(0 if missing else (value if order.ascending else _Desc(value)))
+        parts.append(rank)
+        parts.append(0 if rank else (value if order.ascending else _Desc(value)))
     return tuple(parts)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import math
 import re
 import time
 from collections.abc import Callable
@@ -452,7 +451,7 @@ class TrackingService:
         runs: list[Run] = []
         for experiment_id in dict.fromkeys(experiment_ids):
             runs.extend(run for run in self._store.list_runs(experiment_id) if run.lifecycle_stage in stages)
-        views = [(run, _run_view(run)) for run in runs]
+        views = [(run, run_view(run)) for run in runs]
         matching = [(run, view) for run, view in views if run_matches(view, clauses)]
         matching.sort(key=lambda pair: run_sort_key(pair[1], ordering))
         return _offset_page([run for run, _ in matching], page_token, max_results)
@@ -579,7 +578,7 @@ def _experiment_view(experiment: Experiment) -> dict[str, Any]:
     }
 
 
-def _run_view(run: Run) -> dict[str, Any]:
+def run_view(run: Run) -> dict[str, Any]:
     return {
         "attributes": {
             "run_id": run.run_id,
@@ -592,7 +591,7 @@ def _run_view(run: Run) -> dict[str, Any]:
             "lifecycle_stage": str(run.lifecycle_stage),
             "experiment_id": run.experiment_id,
         },
-        "metrics": {key: (None if math.isnan(m.value) else m.value) for key, m in run.metrics.items()},
+        "metrics": {key: m.value for key, m in run.metrics.items()},
         "params": run.params,
         "tags": run.tags,
         "datasets": run.dataset_inputs,

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 _UNPROCESSED_RETRIES = 8
 _LIST_PAGE = 500
-# DynamoDB answers at most 1 MB per Query; a page of history larger than that takes several queries.
+# Points read per Query while filling a page of history. DynamoDB stops at 1 MB (~6,000 points) anyway; smaller
+# queries keep each call short (moto, behind `make run`, serializes a large answer slowly enough to time out).
+HISTORY_QUERY_CHUNK = 1000
 _CONDITION_FAILED = ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
@@ -384,7 +386,7 @@ class DynamoDbTrackingStore(TrackingStore):
             "ConsistentRead": True,
         }
         while len(points) < limit:
-            arguments["Limit"] = limit - len(points)
+            arguments["Limit"] = min(limit - len(points), HISTORY_QUERY_CHUNK)
             if last_sk is not None:
                 arguments["ExclusiveStartKey"] = serialize({"pk": keys.run_key(run_id)["pk"], "sk": last_sk})
             self.round_trips += 1
