@@ -13,7 +13,7 @@ from registry_core.service import tracking_service
 @endpoint(SearchLoggedModels)
 def handler(request: SearchLoggedModels, caller: Caller) -> dict[str, Any]:
     page = tracking_service(caller).search_logged_models(
-        request.experiment_ids, request.max_results, request.page_token
+        request.experiment_ids, request.max_results, request.page_token, request.filter
     )
     body: dict[str, Any] = {"models": [logged_model_json(model) for model in page.items]}
     if page.next_page_token:

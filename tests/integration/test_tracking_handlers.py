@@ -185,6 +185,16 @@ def test_metric_history_pages_in_timestamp_order(call: Call) -> None:
     assert call("get_metric_history", run_id=run_id, metric_key="loss", max_results=0)[0] == 400
 
 
+def test_metric_steps_and_timestamps_must_fit_in_int64(call: Call) -> None:
+    _, run_id = _new_run(call)
+    status, body = call("log_metric", run_id=run_id, key="a", value=1.0, timestamp=1, step=2**63)
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    _ok(call("log_metric", run_id=run_id, key="a", value=1.0, timestamp=1, step=-(2**63)))
+    _ok(call("log_metric", run_id=run_id, key="a", value=2.0, timestamp=1, step=2**63 - 1))
+    history = _ok(call("get_metric_history", run_id=run_id, metric_key="a"))["metrics"]
+    assert [m["step"] for m in history] == [-(2**63), 2**63 - 1]
+
+
 def test_writes_to_a_deleted_run_are_refused(call: Call) -> None:
     _, run_id = _new_run(call)
     _ok(call("delete_run", run_id=run_id))
@@ -254,6 +264,8 @@ def test_a_logged_model_is_created_tagged_finalized_and_backs_a_model_version(ca
     assert run["inputs"]["dataset_inputs"][0]["dataset"]["name"] == "d"
     found = _ok(call("search_logged_models", experiment_ids=[experiment_id]))["models"]
     assert [m["info"]["model_id"] for m in found] == [model_id]
+    status, body = call("search_logged_models", experiment_ids=[experiment_id], filter="name = 'modelo'")
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")  # refused, never silently ignored
 
     # Registering models:/<model_id> records where the files are, so any machine can download them
     _ok(call("create_registered_model", name="fraud"))
