@@ -237,3 +237,25 @@ def test_100_concurrent_log_metric_calls_on_one_run_lose_nothing(server: LocalSe
     assert sorted(int(metric.get("step", 0)) for metric in history) == list(range(100))
     latest = _call(server, "GET", "/runs/get", run_id=run_id)["run"]["data"]["metrics"]
     assert [(metric["key"], metric["step"], metric["value"]) for metric in latest] == [("throughput", 99, 99.0)]
+
+
+def test_concurrent_params_tags_and_metrics_on_one_run_all_land(server: LocalServer) -> None:
+    experiment_id = _call(server, "POST", "/experiments/create", name="smr-e2e-mixed")["experiment_id"]
+    run_id = _call(server, "POST", "/runs/create", experiment_id=experiment_id)["run"]["info"]["run_id"]
+
+    def write(index: int) -> None:
+        kind = index % 3
+        if kind == 0:
+            _call(server, "POST", "/runs/log-parameter", run_id=run_id, key=f"p{index}", value=str(index))
+        elif kind == 1:
+            _call(server, "POST", "/runs/set-tag", run_id=run_id, key=f"t{index}", value=str(index))
+        else:
+            _call(server, "POST", "/runs/log-metric", run_id=run_id, key=f"m{index}", value=index, timestamp=1, step=0)
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        list(pool.map(write, range(90)))
+
+    data = _call(server, "GET", "/runs/get", run_id=run_id)["run"]["data"]
+    assert {p["key"] for p in data["params"]} == {f"p{i}" for i in range(0, 90, 3)}
+    assert {t["key"] for t in data["tags"]} >= {f"t{i}" for i in range(1, 90, 3)}
+    assert {m["key"] for m in data["metrics"]} == {f"m{i}" for i in range(2, 90, 3)}

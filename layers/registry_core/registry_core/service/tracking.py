@@ -34,6 +34,7 @@ from registry_core.domain.tracking import (
 )
 from registry_core.domain.validation import invalid_value, missing_value
 from registry_core.search.runs import parse_run_filter, parse_run_order_by, run_matches, run_sort_key
+from registry_core.store.base import ItemTooLarge
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
 # MLflow's limits (mlflow/utils/validation.py).
@@ -383,6 +384,8 @@ class TrackingService:
         if params or tags:
             try:
                 self._store.log_run_values(run_id, params=params, tags=tags)
+            except ItemTooLarge as error:
+                raise _run_too_large(run_id, error) from None
             except ParamConflict as conflict:
                 current = self.get_run(run_id).params.get(conflict.key, "")
                 raise _param_conflict(run_id, conflict.key, current, params[conflict.key]) from None
@@ -561,6 +564,12 @@ class TrackingService:
         """Where a logged model's files are, and the run that logged it; None if smr does not know the model."""
         model = self._store.get_logged_model(model_id)
         return (model.artifact_location, model.source_run_id) if model else None
+
+
+def _run_too_large(run_id: str, error: Exception) -> InvalidParameterValue:
+    return InvalidParameterValue(
+        f"Run {run_id}'s params and tags would exceed what one run can store (DynamoDB's 400 KB item): {error}"
+    )
 
 
 def _param_conflict(run_id: str, key: str, old: str, new: str) -> InvalidParameterValue:

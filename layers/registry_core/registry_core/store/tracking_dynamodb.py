@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.tracking import Experiment, LoggedModel, Metric, Run
 from registry_core.store import keys, tracking_items
+from registry_core.store.base import ItemTooLarge
 from registry_core.store.dynamodb import BATCH_WRITE_MAX_ITEMS, _backoff
 from registry_core.store.items import serialize
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
@@ -108,7 +109,15 @@ class DynamoDbTrackingStore(TrackingStore):
         if values:
             arguments["ExpressionAttributeValues"] = serialize(values)
         self.round_trips += 1
-        response = self._client.update_item(**arguments)
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._client.update_item(**arguments)
+        except ClientError as error:
+            message = str(error.response.get("Error", {}).get("Message", ""))
+            if _error_code(error) == "ValidationException" and "size" in message.lower():
+                raise ItemTooLarge(message) from error
+            raise
         return response.get("Attributes") if return_item else None
 
     def _batch_put(self, item_list: list[dict[str, Any]]) -> None:
