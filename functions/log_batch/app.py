@@ -15,5 +15,7 @@ from registry_core.service import tracking_service
 def handler(request: LogBatch, caller: Caller) -> dict[str, Any]:
     metrics = [Metric.model_validate(metric.model_dump()) for metric in request.metrics]
     params = {param.key: param.value for param in request.params}
-    tracking_service(caller).log_batch(request.run_id, metrics, params, tag_dict(request.tags), len(request.params))
+    tracking_service(caller).log_batch(
+        request.run_id, metrics, params, tag_dict(request.tags), [param.key for param in request.params]
+    )
     return {}

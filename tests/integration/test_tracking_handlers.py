@@ -123,6 +123,11 @@ def test_a_run_collects_params_tags_and_the_latest_metric(call: Call) -> None:
     assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
     assert "Changing param values is not allowed" in body["message"]
 
+    repeated = [{"key": "D", "value": "1"}, {"key": "D", "value": "1"}]
+    status, body = call("log_batch", run_id=run_id, params=repeated)
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert "Duplicate parameter keys" in body["message"]
+
     _ok(call("set_tag", run_id=run_id, key="team", value="risk"))
     _ok(call("set_tag", run_id=run_id, key="gone", value="soon"))
     _ok(call("delete_tag", run_id=run_id, key="gone"))

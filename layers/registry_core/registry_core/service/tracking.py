@@ -354,14 +354,22 @@ class TrackingService:
         metrics: list[Metric],
         params: dict[str, str],
         tags: dict[str, str],
-        param_count: int | None = None,
+        param_keys: list[str] | None = None,
     ) -> None:
+        """`param_keys`: the param keys as the request listed them, repeats included (a dict would hide them)."""
         if len(metrics) > MAX_METRICS_PER_BATCH:
             raise InvalidParameterValue(
                 f"A batch logging request can contain at most {MAX_METRICS_PER_BATCH} metrics. "
                 f"Got {len(metrics)} metrics. Please split up metrics across multiple requests and try again."
             )
-        if (param_count or len(params)) > MAX_PARAMS_TAGS_PER_BATCH or len(tags) > MAX_PARAMS_TAGS_PER_BATCH:
+        listed = param_keys if param_keys is not None else list(params)
+        duplicates = sorted({key for key in listed if listed.count(key) > 1})
+        if duplicates:
+            raise InvalidParameterValue(
+                f"Duplicate parameter keys have been submitted: {duplicates}. Please ensure the request contains only"
+                " one param value per param key."
+            )
+        if len(listed) > MAX_PARAMS_TAGS_PER_BATCH or len(tags) > MAX_PARAMS_TAGS_PER_BATCH:
             raise InvalidParameterValue(
                 f"A batch logging request can contain at most {MAX_PARAMS_TAGS_PER_BATCH} params and tags each."
             )
