@@ -92,6 +92,7 @@ def build_event(
     identity: LocalIdentity,
     now: datetime | None = None,
     request_id: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The API Gateway HTTP API payload format 2.0 event for a request matched to a route."""
     now = now or datetime.now(UTC)
@@ -137,6 +138,8 @@ def build_event(
     }
     if cookies:
         event["cookies"] = cookies
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
     if raw_query:
         # As API Gateway does: decoded, and the values of a repeated key joined with commas.
         parameters: dict[str, str] = {}
@@ -282,6 +285,13 @@ def to_http_response(result: Any) -> Response:
     return response
 
 
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """`/a/{name}/b` -> a regex with a named group per parameter; a parameter is one path segment."""
+    parts = re.split(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", template)
+    pattern = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts))
+    return re.compile(pattern)
+
+
 # --- the app -------------------------------------------------------------------------------------------------
 
 
@@ -300,13 +310,14 @@ class LocalHttpApi:
         """With `credentials`, every request must carry a SigV4 signature by one of them (API Gateway's IAM
         authorization) and runs as that key's user; without, every request runs as `identity`."""
         self._routes: dict[str, dict[str, Route]] = {}
-        # Paths with {parameters} (e.g. /api/2.0/mlflow/webhooks/{webhook_id}), matched one segment per parameter.
-        self._templates: list[tuple[re.Pattern[str], str]] = []
         for route in routes:
             self._routes.setdefault(route.path, {})[route.method] = route
-            if "{" in route.path and not any(path == route.path for _, path in self._templates):
-                pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
-                self._templates.append((re.compile(f"^{pattern}$"), route.path))
+        # Routes with `{name}` segments; as in API Gateway, a static route wins over a templated one.
+        self._templates = [
+            (_path_pattern(path), path)
+            for path in sorted(self._routes, key=lambda p: (-p.count("/"), p))
+            if "{" in path
+        ]
         self._functions = functions
         self._loader = loader
         self._identity = identity or LocalIdentity()
@@ -339,12 +350,13 @@ class LocalHttpApi:
         return sigv4.verify(incoming, self._credentials, self._region)
 
     def _match(self, path: str) -> tuple[dict[str, Route] | None, dict[str, str]]:
-        if path in self._routes:
-            return self._routes[path], {}
-        for pattern, template_path in self._templates:
-            match = pattern.match(path)
+        methods = self._routes.get(path)
+        if methods is not None:
+            return methods, {}
+        for pattern, template in self._templates:
+            match = pattern.fullmatch(path)
             if match:
-                return self._routes[template_path], match.groupdict()
+                return self._routes[template], dict(match.groupdict())
         return None, {}
 
     def _dispatch(self, request: Request) -> tuple[Response, str | None]:
@@ -374,9 +386,7 @@ class LocalHttpApi:
                 identity = LocalIdentity.of(self._verified_credential(request))
             except sigv4.SignatureRejected as rejected:
                 return forbidden_response(rejected.message), route.function_id
-        event = build_event(request, route, identity)
-        if path_parameters:
-            event["pathParameters"] = path_parameters
+        event = build_event(request, route, identity, path_parameters=path_parameters)
         context = lambda_context(settings, identity, self._region)
         try:
             result = handler(event, context)

@@ -52,4 +52,5 @@ def request_id(event: dict[str, Any]) -> str:
 
 
 def path_parameters(event: dict[str, Any]) -> dict[str, str]:
+    """The route's `{name}` path parameters (API Gateway URL-decodes them)."""
     return {str(key): str(value) for key, value in (event.get("pathParameters") or {}).items()}

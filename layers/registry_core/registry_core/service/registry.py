@@ -66,6 +66,7 @@ T = TypeVar("T")
 # Optimistic writes that lose a race are replayed; with 20 writers on one model the last one needs ~20 tries.
 MAX_WRITE_ATTEMPTS = 60
 MAX_BACKOFF_SECONDS = 0.2
+LOGGED_MODEL_SCHEME = "models:/"
 # Versions moved or deleted per batch when renaming or deleting a model (one Query page).
 CLEANUP_PAGE_SIZE = 100
 # Metrics and params live in the version item and in the model item's copies: bounded to keep items small.
@@ -90,10 +91,18 @@ def _version_not_found(name: str, version: int) -> ResourceDoesNotExist:
 
 
 class RegistryService:
-    def __init__(self, store: RegistryStore, clock: Callable[[], int] = _now_ms, caller: Caller | None = None) -> None:
+    def __init__(
+        self,
+        store: RegistryStore,
+        clock: Callable[[], int] = _now_ms,
+        caller: Caller | None = None,
+        logged_model_location: Callable[[str], tuple[str, str | None] | None] | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._caller = caller
+        # model_id -> (artifact location, source run id) of a logged model smr tracks, or None.
+        self._logged_model_location = logged_model_location
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -527,6 +536,7 @@ class RegistryService:
         for key, value in (tags or {}).items():
             validate_tag(key, value)
         metrics, params = _merged_metrics([], {}, model_metrics or [], model_params or {})
+        storage_location, run_id = self._resolve_logged_model(source, model_id, storage_location, run_id)
 
         def attempt() -> ModelVersion:
             model = self._writable(name, self._store.get_model(name))
@@ -680,6 +690,27 @@ class RegistryService:
             return model.with_aliases(found)
 
         return self._retrying(attempt)
+
+    def _resolve_logged_model(
+        self, source: str, model_id: str | None, storage_location: str | None, run_id: str | None
+    ) -> tuple[str | None, str | None]:
+        """For a `models:/<model_id>` source that smr tracks: the logged model's files, so any machine can load them.
+
+        MLflow 3 clients register `models:/<model_id>`, which only the tracking server can resolve; recording the
+        logged model's artifact location makes `get-download-uri` answer an `s3://` URI instead.
+        """
+        if storage_location or self._logged_model_location is None or not source.startswith(LOGGED_MODEL_SCHEME):
+            return storage_location, run_id
+        source_model_id = source.removeprefix(LOGGED_MODEL_SCHEME).strip("/")
+        if "/" in source_model_id or not source_model_id:
+            return storage_location, run_id  # models:/<name>/<version> names a registered model, not a logged one
+        if model_id and model_id != source_model_id:
+            return storage_location, run_id
+        found = self._logged_model_location(source_model_id)
+        if found is None:
+            return storage_location, run_id
+        location, source_run_id = found
+        return location, run_id or source_run_id
 
     def get_model_version(self, name: str, version: str | int) -> ModelVersion:
         validate_model_name(name)

@@ -143,3 +143,96 @@ def delivery_key(webhook_id: str, timestamp: int, delivery_id: str, attempt: int
         "pk": f"WH#{webhook_id}",
         "sk": f"{DELIVERY_SK_PREFIX}{timestamp:0{TIMESTAMP_DIGITS}d}#{delivery_id}#{attempt:0{SEQ_DIGITS}d}",
     }
+
+
+# --- tracking (docs/tracking.md) ---------------------------------------------------------------------------------
+EXPERIMENT_SK = "#EXP"
+EXPERIMENT_NAME_SK = "#EXPNAME"
+EXPERIMENTS_PARTITION = "EXP"
+COUNTER_PK = "#COUNTER"
+EXPERIMENT_COUNTER_SK = "EXP"
+RUN_SK = "#RUN"
+METRIC_SK_PREFIX = "MH#"
+LOGGED_MODEL_SK = "#LM"
+_INT64_OFFSET = 2**63
+_INT64_DIGITS = 20
+
+
+def experiment_key(experiment_id: str) -> dict[str, str]:
+    return {"pk": f"E#{experiment_id}", "sk": EXPERIMENT_SK}
+
+
+def experiment_name_key(name: str) -> dict[str, str]:
+    """The item that reserves an experiment name (names are unique, deleted experiments keep theirs)."""
+    return {"pk": f"EN#{name}", "sk": EXPERIMENT_NAME_SK}
+
+
+def experiment_counter_key() -> dict[str, str]:
+    return {"pk": COUNTER_PK, "sk": EXPERIMENT_COUNTER_SK}
+
+
+def experiment_index_keys(name: str) -> dict[str, str]:
+    return {"gsi1pk": EXPERIMENTS_PARTITION, "gsi1sk": name}
+
+
+def run_key(run_id: str) -> dict[str, str]:
+    return {"pk": f"R#{run_id}", "sk": RUN_SK}
+
+
+def runs_of_experiment_partition(experiment_id: str) -> str:
+    return f"RUNS#{experiment_id}"
+
+
+def run_index_keys(experiment_id: str, start_time: int, run_id: str) -> dict[str, str]:
+    return {
+        "gsi1pk": runs_of_experiment_partition(experiment_id),
+        "gsi1sk": f"{start_time:0{TIMESTAMP_DIGITS}d}#{run_id}",
+    }
+
+
+def sortable_int(number: int) -> str:
+    """A signed 64-bit integer as a fixed-width string whose order is the numbers' order."""
+    return f"{number + _INT64_OFFSET:0{_INT64_DIGITS}d}"
+
+
+def sortable_float(value: float) -> str:
+    """A double as 16 hex digits whose string order is the numbers' order (IEEE 754 bits, sign-flipped)."""
+    import struct
+
+    bits: int = struct.unpack(">Q", struct.pack(">d", value))[0]
+    bits = (~bits & 0xFFFF_FFFF_FFFF_FFFF) if bits >> 63 else bits | (1 << 63)
+    return f"{bits:016x}"
+
+
+def metric_history_prefix(key: str) -> str:
+    # Metric keys cannot contain '#', so the prefix of one key never matches another.
+    return f"{METRIC_SK_PREFIX}{key}#"
+
+
+def metric_point_key(run_id: str, key: str, timestamp: int, step: int, value: float) -> dict[str, str]:
+    """One point of a metric's history, ordered as MLflow returns history: by timestamp, step, then value.
+
+    The value is part of the key: a point logged twice (a client retry) is one point, as in MLflow's SQL store.
+    """
+    sk = f"{metric_history_prefix(key)}{sortable_int(timestamp)}#{sortable_int(step)}#{sortable_float(value)}"
+    return {"pk": f"R#{run_id}", "sk": sk}
+
+
+def latest_metric_order(step: int, timestamp: int, value: float) -> str:
+    """A string whose order is MLflow's order for the latest metric value: step, then timestamp, then value."""
+    return f"{sortable_int(step)}#{sortable_int(timestamp)}#{sortable_float(value)}"
+
+
+def logged_model_key(model_id: str) -> dict[str, str]:
+    return {"pk": f"L#{model_id}", "sk": LOGGED_MODEL_SK}
+
+
+def logged_models_of_experiment_partition(experiment_id: str) -> str:
+    return f"LMS#{experiment_id}"
+
+
+def logged_model_index_keys(experiment_id: str, creation_ms: int, model_id: str) -> dict[str, str]:
+    return {
+        "gsi1pk": logged_models_of_experiment_partition(experiment_id),
+        "gsi1sk": f"{creation_ms:0{TIMESTAMP_DIGITS}d}#{model_id}",
+    }
