@@ -146,6 +146,8 @@ def client_exports(registry_url: str, aws: EmbeddedAws, table_name: str, bucket:
     the API in AWS requires; the smr SDK and CLI always sign and find the server through SMR_ENDPOINT.
     """
     return {
+        # smr serves the tracking calls log_model needs too, so one URL is the whole MLflow backend.
+        "MLFLOW_TRACKING_URI": registry_url,
         "MLFLOW_REGISTRY_URI": registry_url,
         "MLFLOW_TRACKING_AWS_SIGV4": "true",
         "SMR_ENDPOINT": registry_url,

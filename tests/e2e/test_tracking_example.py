@@ -114,9 +114,9 @@ def _run_client(server: LocalServer, workdir: Path, script: str, *args: str) -> 
 
 def _call(server: LocalServer, method: str, path: str, **payload: Any) -> dict[str, Any]:
     if method == "GET":
-        response = requests.get(server.url + API + path, params=payload, timeout=30)
+        response = requests.get(server.url + API + path, params=payload, timeout=30, auth=server.auth())
     else:
-        response = requests.request(method, server.url + API + path, json=payload, timeout=30)
+        response = requests.request(method, server.url + API + path, json=payload, timeout=30, auth=server.auth())
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

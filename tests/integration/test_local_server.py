@@ -87,7 +87,7 @@ def test_it_prints_the_exports_a_client_needs_on_stdout(server: LocalServer) -> 
     exported = [line.strip() for line in server.stdout if line.startswith("export ")]
     names = {line.removeprefix("export ").partition("=")[0] for line in exported}
     assert set(REQUIRED_EXPORTS) <= names
-    assert server.env["MLFLOW_REGISTRY_URI"] == server.url
+    assert server.env["MLFLOW_REGISTRY_URI"] == server.env["MLFLOW_TRACKING_URI"] == server.url
     assert server.env["MLFLOW_REGISTRY_URI"].startswith("http://127.0.0.1:")
     assert server.env["MLFLOW_S3_ENDPOINT_URL"] == server.aws_url != server.url
     assert server.env["AWS_DEFAULT_REGION"] == "us-east-1"
