@@ -64,7 +64,8 @@ def ensure_lambda_venv() -> None:
         [str(uv), "pip", "freeze", "--python", sys.executable], capture_output=True, text=True, check=True
     ).stdout
     constraints = LAMBDA_VENV / "constraints.txt"
-    constraints.write_text(pins)
+    # Only pinned registry packages can be constraints (the editable SDK, for one, cannot).
+    constraints.write_text("\n".join(line for line in pins.splitlines() if "==" in line) + "\n")
     subprocess.run(
         [
             str(uv),
