@@ -61,6 +61,23 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
 
 
+def batch_write(client: DynamoDBClient, table: str, requests: list[dict[str, Any]]) -> int:
+    """BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed; returns the round trips made."""
+    round_trips = 0
+    for start in range(0, len(requests), BATCH_WRITE_MAX_ITEMS):
+        pending: dict[str, Any] = {table: requests[start : start + BATCH_WRITE_MAX_ITEMS]}
+        for attempt in range(_UNPROCESSED_RETRIES):
+            round_trips += 1
+            response = client.batch_write_item(RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                break
+            _backoff(attempt)
+        else:
+            raise ConcurrentModification("DynamoDB left writes unprocessed; try again")
+    return round_trips
+
+
 class DynamoDbRegistryStore(RegistryStore):
     def __init__(self, table_name: str, client: DynamoDBClient | None = None, read_timeout_s: float = 5.0) -> None:
         if client is None:
@@ -361,14 +378,4 @@ class DynamoDbRegistryStore(RegistryStore):
         )
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        for start in range(0, len(requests), BATCH_WRITE_MAX_ITEMS):
-            pending: dict[str, Any] = {self._table: requests[start : start + BATCH_WRITE_MAX_ITEMS]}
-            for attempt in range(_UNPROCESSED_RETRIES):
-                self.round_trips += 1
-                response = self._client.batch_write_item(RequestItems=pending)
-                pending = response.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                _backoff(attempt)
-            else:
-                raise ConcurrentModification("DynamoDB left writes unprocessed; try again")
+        self.round_trips += batch_write(self._client, self._table, requests)

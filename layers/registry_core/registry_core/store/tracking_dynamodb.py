@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Any
 from registry_core.domain.tracking import Experiment, LoggedModel, Metric, Run
 from registry_core.store import keys, tracking_items
 from registry_core.store.base import ItemTooLarge
-from registry_core.store.dynamodb import BATCH_WRITE_MAX_ITEMS, _backoff
+from registry_core.store.dynamodb import batch_write
 from registry_core.store.items import serialize
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_UNPROCESSED_RETRIES = 8
 _LIST_PAGE = 500
 # Points read per Query while filling a page of history. DynamoDB stops at 1 MB (~6,000 points) anyway; smaller
 # queries keep each call short (moto, behind `make run`, serializes a large answer slowly enough to time out).
@@ -126,21 +125,9 @@ class DynamoDbTrackingStore(TrackingStore):
             self.round_trips += 1
             self._client.put_item(TableName=self._table, Item=item_list[0])
             return
-        for start in range(0, len(item_list), BATCH_WRITE_MAX_ITEMS):
-            pending: dict[str, Any] = {
-                self._table: [
-                    {"PutRequest": {"Item": item}} for item in item_list[start : start + BATCH_WRITE_MAX_ITEMS]
-                ]
-            }
-            for attempt in range(_UNPROCESSED_RETRIES):
-                self.round_trips += 1
-                response = self._client.batch_write_item(RequestItems=pending)
-                pending = response.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                _backoff(attempt)
-            else:
-                raise RuntimeError("DynamoDB left writes unprocessed; try again")
+        self.round_trips += batch_write(
+            self._client, self._table, [{"PutRequest": {"Item": item}} for item in item_list]
+        )
 
     # -- experiments ---------------------------------------------------------------------------------------
 
