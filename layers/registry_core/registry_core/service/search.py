@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.permissions import can_read
-from registry_core.search import filters
+from registry_core.search import filters, index_plan
 from registry_core.search.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
@@ -218,7 +218,7 @@ class SearchService:
                 for model in models
             ]
 
-        exact = filters.exact_name(clauses)
+        exact = index_plan.exact_name(clauses)
         if exact is not None:
             found = self._store.get_model(exact)
             matches = [found] if found is not None and accept([found])[0] else []
@@ -228,7 +228,7 @@ class SearchService:
 
         primary, ascending = order[0]
         index = Index.MODELS_BY_NAME if primary == "name" else Index.MODELS_BY_UPDATE
-        prefix = filters.name_prefix(clauses) if index is Index.MODELS_BY_NAME else None
+        prefix = index_plan.name_prefix(clauses) if index is Index.MODELS_BY_NAME else None
 
         def fetch(start: ResumeKey | None, limit: int) -> Page[RegisteredModel]:
             return self._store.query_models(PageRequest(index, ascending, prefix=prefix, start_key=start, limit=limit))
@@ -279,8 +279,8 @@ class SearchService:
             return SearchPage([models[v.name].with_aliases(v) for v in page.items], page.next_page_token)
 
         primary, ascending = order[0]
-        exact = filters.exact_name(clauses)
-        runs = filters.run_ids(clauses)
+        exact = index_plan.exact_name(clauses)
+        runs = index_plan.run_ids(clauses)
         if exact is not None:
             model_source = PageRequest(Index.VERSIONS_OF_MODEL, partition=exact)
             if primary == "version":
@@ -308,7 +308,9 @@ class SearchService:
             results.sort(key=sort_key)
             return with_aliases(SearchPage(results, _Token.encode(fingerprint, key=resume) if resume else None))
         else:
-            candidates = self._read_versions(PageRequest(Index.VERSIONS_BY_NAME, prefix=filters.name_prefix(clauses)))
+            candidates = self._read_versions(
+                PageRequest(Index.VERSIONS_BY_NAME, prefix=index_plan.name_prefix(clauses))
+            )
         matching = [version for version, ok in zip(candidates, accept(candidates), strict=True) if ok]
         return with_aliases(_page_of_window(matching, sort_key, token["o"] or 0, max_results, fingerprint))
 
