@@ -9,6 +9,7 @@ import pytest
 
 from registry_core.domain.artifacts import FileEntry, Upload, UploadOrigin, UploadState
 from registry_core.domain.entities import ModelVersion, RegisteredModel, Stage
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.store import keys
 from registry_core.store.base import (
     ConcurrentModification,
@@ -315,3 +316,22 @@ def test_history_is_found_by_version_alias_and_stage_within_bounds(store: Regist
         lower=keys.record_sk_just_after(sk_1002),
         upper=keys.record_sk_upper_bound_at(1004),
     ) == [1003, 1004]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"k": 3},
+        {"pk": "x"},
+        {"pk": {"S": "M#a"}, "sk": {"S": "#MODEL"}},
+        {"pk": {"S": "M#a"}, "sk": {"S": "#MODEL"}, "gsi1pk": {"S": "MV"}, "gsi1sk": {"S": "a"}},
+        {"pk": {"N": "1"}, "sk": {"S": "#MODEL"}, "gsi1pk": {"S": "RM"}, "gsi1sk": {"S": "a"}},
+    ],
+)
+def test_a_resume_key_the_store_did_not_issue_is_an_invalid_parameter(
+    store: RegistryStore, forged: dict[str, Any]
+) -> None:
+    # Page tokens are not signed: a client can hand back any key, and must get a 400 rather than a 500.
+    store.commit(Write(put_models=[(_model("a"), None)]))
+    with pytest.raises(InvalidParameterValue):
+        store.query_models(PageRequest(Index.MODELS_BY_NAME, start_key=forged))

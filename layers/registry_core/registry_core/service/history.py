@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 
 from registry_core.domain.entities import RegisteredModel, canonical_stage
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
 from registry_core.domain.governance import HistoryRecord
 from registry_core.domain.validation import validate_alias_name, validate_model_name, validate_version
+from registry_core.service import page_tokens
 from registry_core.store import keys
 from registry_core.store.base import HistoryIndex, HistoryQuery, RegistryStore
 
@@ -18,37 +16,12 @@ HISTORY_MAX_RESULTS_DEFAULT = 100
 HISTORY_MAX_RESULTS_THRESHOLD = 1000
 # Records read per round trip when a stage's holders at time T are replayed.
 REPLAY_PAGE_SIZE = 500
-_TOKEN_VERSION = 1
 
 
 @dataclass(frozen=True)
 class HistoryPage:
     records: list[HistoryRecord]
     next_page_token: str | None
-
-
-def _encode_token(scope: str, after: str, ascending: bool) -> str:
-    payload = {"v": _TOKEN_VERSION, "s": scope, "k": after, "a": ascending}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-
-def _decode_token(token: str | None, scope: str, ascending: bool) -> str | None:
-    if not token:
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidParameterValue(f"Invalid page token: {token!r}.") from None
-    if (
-        not isinstance(payload, dict)
-        or payload.get("v") != _TOKEN_VERSION
-        or payload.get("s") != scope
-        or payload.get("a") != ascending
-        or not isinstance(payload.get("k"), str)
-    ):
-        raise InvalidParameterValue("The page token belongs to another history query; start again.")
-    key: str = payload["k"]
-    return key
 
 
 def _check_max_results(max_results: int) -> None:
@@ -84,7 +57,8 @@ class HistoryService:
     ) -> HistoryPage:
         """One page merged from the sources (each ordered by record key); the token is the last key returned."""
         _check_max_results(max_results)
-        cursor = _decode_token(page_token, scope, ascending)
+        fingerprint = page_tokens.query_fingerprint("history", scope, ascending)
+        cursor = page_tokens.decode(page_token, fingerprint).string_key()
         lower = keys.record_sk_just_after(cursor) if cursor and ascending else None
         upper = keys.record_sk_just_before(cursor) if cursor and not ascending else None
         merged: dict[str, HistoryRecord] = {}
@@ -95,7 +69,7 @@ class HistoryService:
                 merged[record_key(record)] = record
         ordered = sorted(merged.items(), reverse=not ascending)
         page = ordered[:max_results]
-        token = _encode_token(scope, page[-1][0], ascending) if len(ordered) > max_results else None
+        token = page_tokens.encode(fingerprint, key=page[-1][0]) if len(ordered) > max_results else None
         return HistoryPage([record for _, record in page], token)
 
     def model_history(

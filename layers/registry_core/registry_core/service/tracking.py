@@ -6,9 +6,7 @@ forward), and every metric point is its own item, so concurrent writers to one r
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import re
 import time
 from collections.abc import Callable
@@ -34,6 +32,7 @@ from registry_core.domain.tracking import (
 )
 from registry_core.domain.validation import invalid_value, missing_value
 from registry_core.search.runs import parse_run_filter, parse_run_order_by, run_matches, run_sort_key
+from registry_core.service import page_tokens
 from registry_core.store.base import ItemTooLarge
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
@@ -107,29 +106,12 @@ class Page:
     next_page_token: str | None
 
 
-def _encode_token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
-
-
-def _decode_token(token: str | None) -> dict[str, Any]:
-    if not token:
-        return {}
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidParameterValue(f"Invalid page token, could not base64-decode: {token!r}") from None
-    if not isinstance(payload, dict):
-        raise InvalidParameterValue(f"Invalid page token: {token!r}")
-    return payload
-
-
-def _offset_page(items: list[Any], token: str | None, max_results: int) -> Page:
-    offset = _decode_token(token).get("offset", 0)
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidParameterValue(f"Invalid page token: {token!r}")
+def _offset_page(items: list[Any], token: str | None, max_results: int, query: str) -> Page:
+    """One page of an ordered window; `query` is the page_tokens fingerprint of the search."""
+    offset = page_tokens.decode(token, query).offset
     page = items[offset : offset + max_results]
     following = offset + max_results
-    return Page(page, _encode_token({"offset": following}) if following < len(items) else None)
+    return Page(page, page_tokens.encode(query, offset=following) if following < len(items) else None)
 
 
 def _experiment_not_found(experiment_id: str) -> ResourceDoesNotExist:
@@ -245,7 +227,8 @@ class TrackingService:
         found = [e for e in self._store.list_experiments() if e.lifecycle_stage in stages]
         found = [e for e in found if run_matches(_experiment_view(e), clauses)]
         found.sort(key=lambda e: experiment_sort_key(_experiment_view(e), ordering))
-        return _offset_page(found, page_token, max_results)
+        query = page_tokens.query_fingerprint("experiments/search", sorted(stages), filter_string or "", order_by)
+        return _offset_page(found, page_token, max_results, query)
 
     def update_experiment(self, experiment_id: str, new_name: str) -> None:
         if not new_name:
@@ -441,12 +424,11 @@ class TrackingService:
                 f"Invalid value {max_results} for parameter 'max_results' supplied. It must be a positive integer."
             )
         self.get_run(run_id)
-        start = _decode_token(page_token).get("after")
-        if start is not None and not isinstance(start, str):
-            raise InvalidParameterValue(f"Invalid page token: {page_token!r}")
+        query = page_tokens.query_fingerprint("metrics/get-history", run_id, key)
+        start = page_tokens.decode(page_token, query).string_key()
         limit = min(max_results or METRIC_HISTORY_MAX_PAGE, METRIC_HISTORY_MAX_PAGE)
         points, resume = self._store.metric_history(run_id, key, start, limit)
-        return Page(points, _encode_token({"after": resume}) if resume else None)
+        return Page(points, page_tokens.encode(query, key=resume) if resume else None)
 
     def search_runs(
         self,
@@ -471,7 +453,10 @@ class TrackingService:
         views = [(run, run_view(run)) for run in runs]
         matching = [(run, view) for run, view in views if run_matches(view, clauses)]
         matching.sort(key=lambda pair: run_sort_key(pair[1], ordering))
-        return _offset_page([run for run, _ in matching], page_token, max_results)
+        query = page_tokens.query_fingerprint(
+            "runs/search", list(dict.fromkeys(experiment_ids)), filter_string or "", sorted(stages), order_by
+        )
+        return _offset_page([run for run, _ in matching], page_token, max_results, query)
 
     # -- logged models ---------------------------------------------------------------------------------------
 
@@ -566,7 +551,8 @@ class TrackingService:
             )
         # MLflow's default order: newest first.
         models.sort(key=lambda m: (-m.creation_timestamp_ms, m.model_id))
-        return _offset_page(models, page_token, max_results or SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT)
+        query = page_tokens.query_fingerprint("logged-models/search", list(dict.fromkeys(experiment_ids)))
+        return _offset_page(models, page_token, max_results or SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT, query)
 
     def logged_model_location(self, model_id: str) -> tuple[str, str | None] | None:
         """Where a logged model's files are, and the run that logged it; None if smr does not know the model."""

@@ -34,6 +34,7 @@ from registry_core.domain.governance import (
     WebhookEventName,
     WebhookStatus,
 )
+from registry_core.service import page_tokens
 from registry_core.store.base import ConcurrentModification
 from registry_core.store.messaging import WebhookQueue
 from registry_core.store.webhooks import WebhookStore
@@ -215,15 +216,10 @@ class WebhookService:
     def list_webhooks(self, max_results: int = 100, page_token: str | None = None) -> tuple[list[Webhook], str | None]:
         if not 1 <= max_results <= 1000:
             raise InvalidParameterValue("max_results must be between 1 and 1000.")
-        start = None
-        if page_token:
-            try:
-                start = json.loads(base64.urlsafe_b64decode(page_token.encode()))
-            except ValueError:
-                raise InvalidParameterValue(f"Invalid page token: {page_token!r}.") from None
+        query = page_tokens.query_fingerprint("webhooks/list")
+        start = page_tokens.decode(page_token, query).mapping_key()
         found, last = self._store.list_webhooks(start, max_results)
-        token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
-        return found, token
+        return found, page_tokens.encode(query, key=last) if last else None
 
     def update_webhook(
         self,

@@ -170,7 +170,7 @@ class DynamoDbRegistryStore(RegistryStore):
             values = {":pk": keys.model_pk(request.partition or ""), ":sk": keys.VERSION_SK_PREFIX}
         elif request.index is Index.VERSIONS_BY_RUN:
             condition = "gsi3pk = :pk"
-            values = {":pk": f"RUN#{request.partition}"}
+            values = {":pk": keys.versions_of_run_partition(request.partition or "")}
         else:
             partition = (
                 keys.MODELS_PARTITION
@@ -195,7 +195,10 @@ class DynamoDbRegistryStore(RegistryStore):
         else:
             arguments["ConsistentRead"] = True
         if request.start_key:
-            arguments["ExclusiveStartKey"] = request.start_key
+            partition_attribute = f"{index_name}pk" if index_name else "pk"
+            arguments["ExclusiveStartKey"] = items.exclusive_start_key(
+                request.start_key, _INDEX_KEY_ATTRIBUTES[index_name], (partition_attribute, values[":pk"])
+            )
         self.round_trips += 1
         response = self._client.query(**arguments)
         return response.get("Items", []), response.get("LastEvaluatedKey"), index_name

@@ -31,6 +31,11 @@ def version_key(name: str, version: int) -> dict[str, str]:
     return {"pk": model_pk(name), "sk": version_sk(version)}
 
 
+def versions_of_run_partition(run_id: str) -> str:
+    """The gsi3 partition of the versions registered from a run."""
+    return f"RUN#{run_id}"
+
+
 def model_index_keys(name: str, last_updated: int) -> dict[str, str]:
     return {
         "gsi1pk": MODELS_PARTITION,
@@ -49,7 +54,7 @@ def version_index_keys(name: str, version: int, last_updated: int, run_id: str |
     }
     if run_id:
         # Sparse index: only versions that came from a run are in it.
-        keys["gsi3pk"] = f"RUN#{run_id}"
+        keys["gsi3pk"] = versions_of_run_partition(run_id)
         keys["gsi3sk"] = f"{name}#{version:0{VERSION_DIGITS}d}"
     return keys
 

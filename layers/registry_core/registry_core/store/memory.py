@@ -11,6 +11,7 @@ from typing import Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import HistoryRecord, RegistryEvent
 from registry_core.store import items, keys
 from registry_core.store.base import (
@@ -123,7 +124,9 @@ class InMemoryRegistryStore(RegistryStore):
     def _page(candidates: list[Any], sort_key: Callable[[Any], str], request: PageRequest) -> Page[Any]:
         ordered = sorted(candidates, key=sort_key, reverse=not request.ascending)
         if request.start_key:
-            after = request.start_key["k"]
+            after = request.start_key.get("k")
+            if not isinstance(after, str):
+                raise InvalidParameterValue("Invalid page token: it does not resume this query.")
             ordered = [
                 entity
                 for entity in ordered
