@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
+from registry_core.api.queue import stream_consumer
 from registry_core.domain.entities import Caller, VersionStatus
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import WebhookEventName
@@ -48,6 +49,12 @@ def stream_records(client: Any) -> list[dict[str, Any]]:
                 break
             iterator = response.get("NextShardIterator")
     return records
+
+
+def publish(publisher: EventPublisher, records: list[dict[str, Any]]) -> list[str]:
+    """Feed `records` to the stream consumer as Lambda would; the sequence numbers it reports for a retry."""
+    result = stream_consumer(lambda: publisher.batch().publish_record)({"Records": records}, None)
+    return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
 def _walk_every_kind_of_change(registry: RegistryService) -> None:
@@ -88,14 +95,14 @@ def test_every_change_reaches_the_bus_once_through_the_stream(dynamodb_store: Dy
     _walk_every_kind_of_change(registry)
     records = stream_records(dynamodb_store._client)
     bus = InMemoryEventBus()
-    assert EventPublisher(bus).publish_stream_records(records) == []
+    assert publish(EventPublisher(bus), records) == []
     assert [event.type.value for event in bus.published] == EVERY_KIND
     assert {event.principal for event in bus.published} == {"alice"}
     assert len({event.id for event in bus.published}) == len(EVERY_KIND)
 
     # Lambda may hand the same records over again (a retry): the same ids come out, so consumers drop them.
     again = InMemoryEventBus()
-    EventPublisher(again).publish_stream_records(records)
+    publish(EventPublisher(again), records)
     assert [event.id for event in again.published] == [event.id for event in bus.published]
 
 
@@ -103,10 +110,10 @@ def test_a_refused_event_is_reported_for_a_retry(dynamodb_store: DynamoDbRegistr
     RegistryService(dynamodb_store).create_registered_model("fraud")
     records = stream_records(dynamodb_store._client)
     first = InMemoryEventBus()
-    EventPublisher(first).publish_stream_records(records)
+    publish(EventPublisher(first), records)
     bus = InMemoryEventBus()
     bus.failing = {first.published[0].id}
-    failed = EventPublisher(bus).publish_stream_records(records)
+    failed = publish(EventPublisher(bus), records)
     (outbox_record,) = [r for r in records if r["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "event"]
     assert failed == [outbox_record["dynamodb"]["SequenceNumber"]]
 
@@ -126,7 +133,7 @@ def test_the_event_bridge_bus_carries_the_documented_envelope(dynamodb_store: Dy
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1", run_id="run-1")
     publisher = EventPublisher(EventBridgeBus("smr-test-bus", client=events_client))
-    assert publisher.publish_stream_records(stream_records(dynamodb_store._client)) == []
+    assert publish(publisher, stream_records(dynamodb_store._client)) == []
 
     received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     bodies = [json.loads(message["Body"]) for message in received]
@@ -225,7 +232,7 @@ def test_a_loopback_receiver_gets_a_correctly_signed_delivery(
     registry.create_model_version("fraud", "s3://b/1")
     registry.set_registered_model_alias("fraud", "champion", 1)
     queue = InMemoryWebhookQueue()
-    EventPublisher(InMemoryEventBus(), webhooks, queue).publish_stream_records(stream_records(dynamodb_store._client))
+    publish(EventPublisher(InMemoryEventBus(), webhooks, queue), stream_records(dynamodb_store._client))
     assert len(queue.messages) == 1  # only the alias event is subscribed
     assert service.deliver(queue.messages[0], 1, "receipt", queue) is True
 
@@ -276,7 +283,7 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
         publisher = EventPublisher(
             InMemoryEventBus(), DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), webhook_queue()
         )
-        publisher.publish_stream_records(stream_records(dynamodb_client))
+        publish(publisher, stream_records(dynamodb_client))
 
         deliver = _load_handler("deliver_webhooks").handler
         for _ in range(MAX_DELIVERY_ATTEMPTS + 2):
