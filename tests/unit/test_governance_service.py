@@ -95,7 +95,7 @@ def test_a_change_and_its_history_record_land_together_or_not_at_all() -> None:
         registry.create_model_version("fraud", "s3://b/1")
     assert registry.get_registered_model("fraud").next_version == 1
     assert store.get_version("fraud", 1) is None
-    assert [event.type.value for event in store.query_events(uid)] == ["registered_model.created"]
+    assert [event.type.value for event in store.outbox_events(uid)] == ["registered_model.created"]
 
 
 def test_a_history_key_already_taken_cancels_the_change(store: InMemoryRegistryStore) -> None:
@@ -327,7 +327,7 @@ def test_each_kind_of_change_writes_exactly_one_event_with_its_payload(
     registry.delete_model_version("fraud", 1)
     registry.rename_registered_model("fraud", "fraud2")
     registry.delete_registered_model("fraud2")
-    events = store.query_events(uid)
+    events = store.outbox_events(uid)
     assert [event.type.value for event in events] == [
         "registered_model.created",
         "registered_model_tag.set",
@@ -367,7 +367,7 @@ def test_a_version_created_ready_announces_both_creation_and_readiness(
 ) -> None:
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1")
-    events = store.query_events(registry.get_registered_model("fraud").uid)
+    events = store.outbox_events(registry.get_registered_model("fraud").uid)
     assert [event.type.value for event in events] == [
         "registered_model.created",
         "model_version.created",
@@ -385,5 +385,5 @@ def test_outbox_events_expire_a_week_after_the_change(registry: RegistryService,
     from registry_core.domain.governance import OUTBOX_RETENTION_S
 
     registry.create_registered_model("fraud")
-    (event,) = store.query_events(registry.get_registered_model("fraud").uid)
+    (event,) = store.outbox_events(registry.get_registered_model("fraud").uid)
     assert event.expires_at == event.timestamp // 1000 + OUTBOX_RETENTION_S

@@ -139,9 +139,6 @@ class RegisteredModel(BaseModel):
                 latest[stage] = number
         return latest
 
-    def holder_of(self, stage: Stage) -> int | None:
-        return self.latest_version_numbers().get(stage)
-
     def aliases_of(self, version: int) -> list[str]:
         return sorted(alias for alias, target in self.aliases.items() if target == version)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
-from registry_core.domain.governance import HistoryRecord, RegistryEvent
+from registry_core.domain.governance import HistoryRecord
 from registry_core.store import items, keys
 from registry_core.store.base import (
     ConcurrentModification,
@@ -55,6 +55,31 @@ _INDEX_KEY_ATTRIBUTES: dict[str | None, tuple[str, ...]] = {
     "gsi2": ("pk", "sk", "gsi2pk", "gsi2sk"),
     "gsi3": ("pk", "sk", "gsi3pk", "gsi3sk"),
 }
+
+
+def _history_partition(query: HistoryQuery) -> str:
+    """The partition (of the table or of an index) that holds the records a history query asks for."""
+    uid, subject = query.model_uid, query.subject
+    if query.index is HistoryIndex.MODEL:
+        return keys.history_pk(uid)
+    if query.index in (HistoryIndex.VERSION, HistoryIndex.VERSION_ALIAS_LEFT):
+        return keys.history_version_partition(uid, int(subject or 0))
+    if query.index is HistoryIndex.ALIAS:
+        return keys.history_alias_partition(uid, str(subject))
+    if query.index is HistoryIndex.STAGE_ENTERED:
+        return keys.history_stage_entered_partition(uid, str(subject))
+    return keys.history_stage_left_partition(uid, str(subject))
+
+
+def _history_bounds(query: HistoryQuery) -> tuple[str | None, str | None]:
+    """Inclusive sort-key bounds for a history query's exclusive position bounds and inclusive time bound."""
+    lower = keys.record_sk_just_after(keys.record_sk(*query.after)) if query.after else None
+    uppers = []
+    if query.before:
+        uppers.append(keys.record_sk_just_before(keys.record_sk(*query.before)))
+    if query.at_or_before_ms is not None:
+        uppers.append(keys.record_sk_upper_bound_at(query.at_or_before_ms))
+    return lower, min(uppers, default=None)
 
 
 def _backoff(attempt: int) -> None:
@@ -310,21 +335,18 @@ class DynamoDbRegistryStore(RegistryStore):
     def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
         index_name = _HISTORY_INDEX[query.index]
         prefix = index_name or ""
+        lower, upper = _history_bounds(query)
         raw = self._query_records(
             f"{prefix}pk" if index_name else "pk",
             f"{prefix}sk" if index_name else "sk",
-            query.partition,
-            query.lower,
-            query.upper,
+            _history_partition(query),
+            lower,
+            upper,
             query.ascending,
             query.limit,
             index_name,
         )
         return [items.history_from_item(item) for item in raw]
-
-    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
-        raw = self._query_records("pk", "sk", keys.event_pk(model_uid), lower, None, True, limit, None)
-        return [items.event_from_item(item) for item in raw]
 
     def _query_records(
         self,

@@ -19,10 +19,6 @@ def version_sk(version: int) -> str:
     return f"{VERSION_SK_PREFIX}{version:0{VERSION_DIGITS}d}"
 
 
-def version_number_from_sk(sk: str) -> int:
-    return int(sk.removeprefix(VERSION_SK_PREFIX))
-
-
 def model_key(name: str) -> dict[str, str]:
     return {"pk": model_pk(name), "sk": MODEL_SK}
 
