@@ -27,6 +27,7 @@ def store() -> InMemoryRegistryStore:
     owner.create_model_version("m", "s3://b/1")
     owner.create_model_version("m", "s3://b/2")
     owner.set_registered_model_alias("m", "champion", 1)
+    owner.set_model_version_tag("m", 1, "k", "old")
     owner.set_permission("m", EDITOR.principal, "EDIT")
     return store
 
@@ -81,7 +82,9 @@ def test_a_read_only_principal_can_change_nothing(store: InMemoryRegistryStore, 
 
 @pytest.mark.parametrize("operation", list(WRITES))
 def test_an_editor_may_edit(store: InMemoryRegistryStore, operation: str) -> None:
+    before = _snapshot(store)
     WRITES[operation](as_(store, EDITOR))
+    assert _snapshot(store) != before
 
 
 @pytest.mark.parametrize("operation", list(MANAGES))
@@ -92,7 +95,15 @@ def test_an_editor_may_not_manage(store: InMemoryRegistryStore, operation: str) 
 
 @pytest.mark.parametrize("operation", list(MANAGES))
 def test_an_admin_may_manage_any_model(store: InMemoryRegistryStore, operation: str) -> None:
+    before = _stored_model(store)
     MANAGES[operation](as_(store, ADMIN))
+    assert _stored_model(store) != before
+
+
+def _stored_model(store: InMemoryRegistryStore) -> object:
+    """The model item as stored (permissions, privacy, stages included), or None once it is gone."""
+    model = store.get_model("m")
+    return model.model_dump() if model is not None and model.visible else None
 
 
 def test_everyone_may_read_a_public_model(store: InMemoryRegistryStore) -> None:
@@ -149,3 +160,4 @@ def test_a_model_without_recorded_permissions_stays_open() -> None:
     store = InMemoryRegistryStore()
     RegistryService(store).create_registered_model("legacy")
     as_(store, READER).set_registered_model_tag("legacy", "k", "v")
+    assert RegistryService(store).get_registered_model("legacy").tags == {"k": "v"}
