@@ -1,4 +1,9 @@
-"""The registry store on DynamoDB: the only module (with items.py) that talks to boto3."""
+"""The registry store on DynamoDB: models, versions, upload records, history records and outbox events, one table.
+
+It turns the store contract (store/base.py: reads, pages, history queries, one atomic `Write`) into DynamoDB calls;
+the items it reads and writes are mapped in items.py and keyed in keys.py. It is one of the store/ modules that reach
+AWS (with tracking_dynamodb.py, webhooks.py, objects.py, messaging.py, queues.py); nothing outside store/ does.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Entity <-> DynamoDB item mapping. Routes and the service never see an item."""
+"""Registry entity <-> DynamoDB item mapping (models, versions, uploads, history records, outbox events).
+
+Tracking items are mapped in tracking_items.py, webhook and delivery items in webhooks.py, stream images read in
+stream_images.py. Routes and the service never see an item; the in-memory fakes do not use this module either.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Every DynamoDB key of the registry is built here (see docs/design.md for the table layout)."""
+"""Every DynamoDB key of the table is built here: registry, uploads, history, events, webhooks, tracking.
+
+See docs/design.md for the table layout. Only the DynamoDB side of store/ uses these (the service asks in entity
+terms, and the in-memory fakes order and find things their own way, so the contract suites compare two
+implementations).
+"""
 
 from __future__ import annotations
 
