@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
-from registry_core.service import event_publisher
+from registry_core.wiring import event_publisher
 
 logger = Logger()
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import MAX_UPLOAD_ID_LENGTH
 
 MODELS_PREFIX = "models/"
 INCOMING_PREFIX = "incoming/"
@@ -25,8 +26,6 @@ MANIFEST_FORMAT = 1
 UPLOAD_MANIFEST_NAME = "smr.json"
 MLMODEL_NAME = "MLmodel"
 TRIGGER_NAMES = (UPLOAD_MANIFEST_NAME, MLMODEL_NAME)
-MAX_UPLOAD_ID_LENGTH = 128
-MAX_FILES_PER_UPLOAD = 1000
 # Any folder name a user may pick (spaces included), but one path segment, printable, and not "." or "..".
 _UPLOAD_ID = re.compile(r"^[^/\x00-\x1f\x7f]+$")
 

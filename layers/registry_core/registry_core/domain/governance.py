@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
+from registry_core.domain.limits import MAX_POLICY_RULES, MAX_POLICY_TARGETS
+
 # -- metrics and parameters of a version (MLflow 3's ModelMetric / ModelParam) ------------------------------------
 
 
@@ -73,8 +75,6 @@ class HistoryRecord(BaseModel):
 # -- promotion policies ----------------------------------------------------------------------------------------
 
 METRIC_OPERATORS = (">=", ">", "<=", "<", "==", "!=")
-MAX_POLICY_RULES = 50
-MAX_POLICY_TARGETS = 20
 _STAGE_NAMES = ("None", "Staging", "Production", "Archived")
 _TARGET = re.compile(r"^(stage|alias):[A-Za-z0-9_.\-]{1,255}$")
 

@@ -1,4 +1,4 @@
-"""The registry store on DynamoDB: the only module (with items.py) that talks to boto3."""
+"""The registry store on DynamoDB (its client comes from store/clients.py; items and keys from items.py, keys.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 from registry_core.domain.governance import HistoryRecord, RegistryEvent
-from registry_core.store import items, keys
+from registry_core.store import clients, items, keys
 from registry_core.store.base import (
     ConcurrentModification,
     HistoryIndex,
@@ -79,22 +79,8 @@ def batch_write(client: DynamoDBClient, table: str, requests: list[dict[str, Any
 
 
 class DynamoDbRegistryStore(RegistryStore):
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None, read_timeout_s: float = 5.0) -> None:
-        if client is None:
-            # botocore rather than boto3: boto3 would also import s3transfer, which this store never uses.
-            import botocore.session
-            from botocore.config import Config
-
-            client = botocore.session.get_session().create_client(  # type: ignore[assignment]
-                "dynamodb",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 4},
-                    connect_timeout=2,
-                    read_timeout=read_timeout_s,
-                    tcp_keepalive=True,
-                ),
-            )
-        self._client: DynamoDBClient = client  # type: ignore[assignment]
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self._client: DynamoDBClient = client if client is not None else clients.dynamodb_client()
         self._table = table_name
         self.round_trips = 0  # counted for the benchmark
 
