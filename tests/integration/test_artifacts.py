@@ -13,11 +13,12 @@ import requests
 
 from registry_core.domain.artifacts import FileEntry, UploadManifest, UploadState
 from registry_core.domain.entities import Caller, VersionStatus
-from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.errors import InvalidParameterValue, PermissionDenied
 from registry_core.domain.governance import PromotionPolicy
 from registry_core.service.artifacts import ArtifactService
 from registry_core.service.governance import GovernanceService
 from registry_core.service.history import HistoryService
+from registry_core.service.permissions import PermissionService
 from registry_core.service.registration import RegistrationService
 from registry_core.service.registry import RegistryService
 from registry_core.store.dynamodb import DynamoDbRegistryStore
@@ -532,3 +533,25 @@ def test_an_s3_source_in_a_bucket_smr_was_not_granted_is_recorded_as_given(harne
         "s3://somebody-elses-bucket/models/7",
     )
     assert "Messages" not in harness.sqs.receive_message(QueueUrl=harness.queue_url, WaitTimeSeconds=0)
+
+
+def test_the_uploads_of_a_private_model_are_not_shown_to_a_principal_without_a_grant(harness: Harness) -> None:
+    owner = Caller(principal="arn:aws:iam::1:user/owner")
+    stranger = Caller(principal="arn:aws:iam::1:user/stranger")
+    RegistryService(harness.store, owner).create_registered_model(MODEL)
+    PermissionService(harness.store, owner).set_private(MODEL, True)
+    etag = _folder(harness, "secret")
+    harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/secret/smr.json", etag)
+
+    def uploads_as(caller: Caller) -> ArtifactService:
+        registry = RegistryService(harness.store, caller)
+        registration = RegistrationService(registry, harness.store, caller)
+        return ArtifactService(registration, harness.store, caller, ArtifactObjects(harness.s3), BUCKET, None)
+
+    assert [upload.upload_id for upload in uploads_as(owner).list_uploads(MODEL)] == ["secret"]
+    with pytest.raises(PermissionDenied):
+        uploads_as(stranger).list_uploads(MODEL)
+    with pytest.raises(PermissionDenied):
+        uploads_as(stranger).get_upload(MODEL, "secret")
+    with pytest.raises(PermissionDenied):
+        uploads_as(stranger).create_upload(MODEL, [FileEntry(path="model.pkl", size=1, sha256="0" * 64)], None)

@@ -10,6 +10,7 @@ import pytest
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
 from registry_core.domain.permissions import PermissionLevel, effective_level
+from registry_core.service.history import HistoryService
 from registry_core.service.permissions import PermissionService
 from registry_core.service.registry import RegistryService
 from registry_core.service.search import SearchService
@@ -159,3 +160,29 @@ def test_a_model_without_recorded_permissions_stays_open() -> None:
     store = InMemoryRegistryStore()
     RegistryService(store, Caller.system()).create_registered_model("legacy")
     as_(store, READER).registry.set_registered_model_tag("legacy", "k", "v")
+
+
+def test_the_history_of_a_private_model_needs_a_permission(store: InMemoryRegistryStore) -> None:
+    as_(store, OWNER).permissions.set_private("m", True)
+    with pytest.raises(PermissionDenied):
+        HistoryService(store, READER).model_history("m")
+    with pytest.raises(PermissionDenied):
+        HistoryService(store, READER).alias_at("m", "champion", 2**62)
+    assert HistoryService(store, EDITOR).model_history("m").records
+
+
+def test_no_service_acts_without_a_caller(store: InMemoryRegistryStore) -> None:
+    for service in (RegistryService, PermissionService, SearchService, HistoryService):
+        with pytest.raises(TypeError):
+            service(store)  # type: ignore[call-arg]
+
+
+def test_smr_itself_may_act_on_any_model_and_is_recorded_as_no_principal(store: InMemoryRegistryStore) -> None:
+    as_(store, OWNER).permissions.set_private("m", True)
+    system = RegistryService(store, Caller.system())
+    version = system.create_model_version("m", "s3://b/3")
+    assert version.user_id is None
+    (record,) = [r for r in HistoryService(store, OWNER).version_history("m", 3).records]
+    assert record.principal == ""
+    system.create_registered_model("auto")
+    assert PermissionService(store, Caller.system()).get_permissions("auto").permissions == {}

@@ -30,7 +30,7 @@ class Settings(BaseModel):
     # call in botocore's standard retry mode, and the endpoint (empty: AWS's; the local server sets its moto).
     aws_connect_timeout_s: float = 2.0
     aws_read_timeout_s: float = 60.0
-    aws_max_attempts: int = 4
+    aws_max_attempts: int = 5
     aws_endpoint_url: str = ""
 
     # IAM principals (ARNs) that hold every permission on every model (SMR_ADMIN_PRINCIPALS, comma-separated).
@@ -57,7 +57,7 @@ def settings() -> Settings:
         dynamodb_read_timeout_s=float(os.environ.get("SMR_DYNAMODB_READ_TIMEOUT_S", "5")),
         aws_connect_timeout_s=float(os.environ.get("SMR_AWS_CONNECT_TIMEOUT_S", "2")),
         aws_read_timeout_s=float(os.environ.get("SMR_AWS_READ_TIMEOUT_S", "60")),
-        aws_max_attempts=int(os.environ.get("SMR_AWS_MAX_ATTEMPTS", "4")),
+        aws_max_attempts=int(os.environ.get("SMR_AWS_MAX_ATTEMPTS", "5")),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
         copy_queue_url=os.environ.get("SMR_COPY_QUEUE_URL", ""),
         copy_from_buckets=frozenset(

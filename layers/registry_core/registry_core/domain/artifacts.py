@@ -126,13 +126,6 @@ class UploadManifest(BaseModel):
             where = ".".join(str(part) for part in first["loc"]) or "document"
             raise InvalidParameterValue(f"{UPLOAD_MANIFEST_NAME}: field '{where}': {first['msg']}") from None
 
-    def version_tags(self) -> dict[str, str]:
-        """Tags of the version: its own, plus metrics and parameters as `metric.<k>` / `param.<k>` tags."""
-        tags = dict(self.tags)
-        tags.update({f"metric.{key}": repr(value) for key, value in self.model_metrics.items()})
-        tags.update({f"param.{key}": value for key, value in self.model_params.items()})
-        return tags
-
 
 class UploadOrigin(StrEnum):
     PRESIGNED = "PRESIGNED"  # uploads/create + uploads/complete

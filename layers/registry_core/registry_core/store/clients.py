@@ -31,7 +31,8 @@ def _config(read_timeout_s: float, **extra: Any) -> Any:
 
     config = settings()
     return Config(
-        retries={"mode": "standard", "max_attempts": config.aws_max_attempts},
+        # Attempts in all, the first included (botocore's `max_attempts` would count retries only).
+        retries={"mode": "standard", "total_max_attempts": config.aws_max_attempts},
         connect_timeout=config.aws_connect_timeout_s,
         read_timeout=read_timeout_s,
         tcp_keepalive=True,
