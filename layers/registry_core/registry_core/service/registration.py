@@ -25,16 +25,16 @@ from registry_core.domain.validation import (
 )
 from registry_core.service.changes import version_event_data
 from registry_core.service.governance import add_metrics, merged_metrics
-from registry_core.service.model_writer import ModelChange, ModelWriter, now_ms
-from registry_core.service.policy import check_promotion
-from registry_core.service.registry import (
-    RegistryService,
+from registry_core.service.model_edits import (
     changed_version,
     new_version,
     set_alias,
     set_version_tag,
     transition,
 )
+from registry_core.service.model_writer import ModelChange, ModelWriter, now_ms
+from registry_core.service.policy import check_promotion
+from registry_core.service.registry import RegistryService
 from registry_core.store.base import ConcurrentModification, RegistryStore, Write
 
 

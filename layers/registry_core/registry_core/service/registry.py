@@ -1,13 +1,13 @@
 """MLflow's model registry operations: names, gapless versions, stages, aliases, tags, rename and delete.
 
-Each write says only what changes; `ModelWriter.mutate_model` (service/model_writer.py) reads the model, checks the
-caller, commits on condition that the model's revision did not move, and replays a lost race. Permissions, governance
+Each write says only what changes (with the shared edits of service/model_edits.py); `ModelWriter.mutate_model`
+(service/model_writer.py) reads the model, checks the caller, commits on condition that the model's revision did not
+move, and replays a lost race. Rename and delete, O(versions), are in service/lifecycle.py. Permissions, governance
 (metrics, promotion policies) and upload registration are smr's extensions, each in its own module.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 from registry_core.domain.entities import (
@@ -17,7 +17,6 @@ from registry_core.domain.entities import (
     ModelState,
     ModelVersion,
     RegisteredModel,
-    Stage,
     VersionStatus,
     canonical_stage,
 )
@@ -26,10 +25,9 @@ from registry_core.domain.errors import (
     ResourceAlreadyExists,
     ResourceConflict,
     ResourceDoesNotExist,
-    TemporarilyUnavailable,
 )
 from registry_core.domain.governance import EventType, ModelMetric, alias_target, stage_target
-from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.permissions import PermissionLevel
 from registry_core.domain.validation import (
     RESERVED_ALIAS_LATEST,
     validate_alias_name,
@@ -41,13 +39,13 @@ from registry_core.domain.validation import (
 )
 from registry_core.service.changes import version_event_data
 from registry_core.service.governance import merged_metrics
-from registry_core.service.model_writer import ModelChange, ModelWriter, model_not_found, now_ms, version_not_found
+from registry_core.service.lifecycle import ModelLifecycle
+from registry_core.service.model_edits import changed_version, new_version, set_alias, set_version_tag, transition
+from registry_core.service.model_writer import ModelChange, ModelWriter, now_ms, version_not_found
 from registry_core.service.policy import check_promotion
-from registry_core.store.base import ConcurrentModification, Index, PageRequest, RegistryStore, Write
+from registry_core.store.base import RegistryStore, Write
 
 LOGGED_MODEL_SCHEME = "models:/"
-# Versions moved or deleted per batch when renaming or deleting a model (one Query page).
-CLEANUP_PAGE_SIZE = 100
 # `expected_version` values that mean "the alias must not be set".
 EXPECTED_UNSET = ("", "none")
 
@@ -66,6 +64,7 @@ class RegistryService:
         self._store = store
         self._caller = caller
         self._writer = ModelWriter(store, caller, clock)
+        self._lifecycle = ModelLifecycle(self._writer)
         # model_id -> (artifact location, source run id) of a logged model smr tracks, or None.
         self._logged_model_location = logged_model_location
 
@@ -84,7 +83,7 @@ class RegistryService:
             if existing is not None:
                 if existing.state is not ModelState.DELETING:
                     raise ResourceAlreadyExists(f"Registered Model (name={name}) already exists.")
-                self._finish_deletion(existing)
+                self._lifecycle.finish_deletion(existing)
             now = self._writer.clock()
             model = RegisteredModel(
                 name=name,
@@ -150,134 +149,17 @@ class RegistryService:
     # -- rename and delete: O(versions), resumable -----------------------------------------------------------
 
     def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
-        """Rename in three steps, each safe to replay: reserve the new name, copy the versions, switch.
-
-        Readers see the old name, whole, until the switch, and the new name, whole, after it. Writes to the old
-        name meanwhile answer 503 (clients retry, then land under the new name or get a clean not-found).
-        A rename interrupted at any point completes when called again.
-        """
+        """Rename the model (in resumable steps: service/lifecycle.py); its versions, history and aliases follow."""
         validate_model_name(name)
         validate_model_name(new_name, path="new_name")
         if new_name == name:
             return self.get_registered_model(name)
-        source = self._writer.retrying(lambda: self._reserve_new_name(name, new_name))
-        if source is not None:
-            self._copy_versions(name, new_name)
-            self._writer.retrying(lambda: self._switch_names(name, new_name))
-        retired = self._store.get_model(name)
-        if retired is not None and retired.state is ModelState.DELETING:
-            self._finish_deletion(retired)
-        return self._writer.readable(new_name, self._store.get_model(new_name))
-
-    def _reserve_new_name(self, name: str, new_name: str) -> RegisteredModel | None:
-        """Step 1. Returns the old model (now RENAMING), or None when a previous call already switched."""
-        old, target = self._store.get_model(name), self._store.get_model(new_name)
-        if (old is None or old.state is ModelState.DELETING) and target is not None and target.renamed_from == name:
-            return None  # replay of a rename that already switched; only the cleanup may be left
-        if old is None or not old.visible:
-            raise model_not_found(name)
-        authorize(old, self._caller, PermissionLevel.MANAGE)
-        if old.state is ModelState.RENAMING:
-            if old.rename_to == new_name and target is not None and target.state is ModelState.RENAME_TARGET:
-                return old  # replay: resume copying
-            raise TemporarilyUnavailable(f"Registered model {name!r} is being renamed to {old.rename_to!r}.")
-        if target is not None:
-            if target.state is not ModelState.DELETING:
-                raise ResourceAlreadyExists(f"Registered Model (name={new_name}) already exists.")
-            self._finish_deletion(target)
-        now = self._writer.clock()
-        reserved = old.model_copy(deep=True)
-        reserved.name = new_name
-        reserved.state = ModelState.RENAME_TARGET
-        reserved.renamed_from = name
-        reserved.rename_to = None
-        reserved.rev = 0
-        reserved.last_updated_timestamp = now
-        reserved.copies = {
-            number: copy.model_copy(update={"name": new_name, "last_updated_timestamp": now})
-            for number, copy in old.copies.items()
-        }
-        expected_rev = old.rev
-        old.state = ModelState.RENAMING
-        old.rename_to = new_name
-        old.rev = expected_rev + 1
-        self._writer.commit(Write(put_models=[(old, expected_rev), (reserved, None)]))
-        return old
-
-    def _copy_versions(self, name: str, new_name: str) -> None:
-        """Step 2: idempotent copies of every version item under the new name (the old ones stay readable)."""
-        start = None
-        while True:
-            page = self._store.query_versions(
-                PageRequest(Index.VERSIONS_OF_MODEL, partition=name, start_key=start, limit=CLEANUP_PAGE_SIZE)
-            )
-            target = self._store.get_model(new_name)
-            renamed_at = target.last_updated_timestamp if target else self._writer.clock()
-            self._store.put_versions_in_batches(
-                [
-                    version.model_copy(update={"name": new_name, "last_updated_timestamp": renamed_at})
-                    for version, _ in page.items
-                ]
-            )
-            if page.last_key is None:
-                return
-            start = page.last_key
-
-    def _switch_names(self, name: str, new_name: str) -> None:
-        """Step 3: in one transaction the new name becomes ACTIVE and the old one a tombstone to clean up."""
-        old, target = self._store.get_model(name), self._store.get_model(new_name)
-        if target is None or target.renamed_from != name:
-            raise TemporarilyUnavailable(f"The rename of {name!r} to {new_name!r} was interrupted; try again.")
-        if target.state is ModelState.ACTIVE:
-            return  # already switched
-        if old is None or old.state is not ModelState.RENAMING or old.rename_to != new_name:
-            raise TemporarilyUnavailable(f"The rename of {name!r} to {new_name!r} was interrupted; try again.")
-        target_rev, old_rev = target.rev, old.rev
-        target.state = ModelState.ACTIVE
-        target.rev = target_rev + 1
-        old.state = ModelState.DELETING
-        old.rev = old_rev + 1
-        changes = self._writer.changes(target)
-        changes.event(EventType.REGISTERED_MODEL_RENAMED, {"name": new_name, "old_name": name})
-        history, events = changes.stamped(target.rev)
-        self._writer.commit(Write(put_models=[(target, target_rev), (old, old_rev)], history=history, events=events))
+        return self._lifecycle.rename(name, new_name)
 
     def delete_registered_model(self, name: str) -> None:
-        """Hide the model at once (one conditional write), then delete its versions in batches, then the model.
-
-        An interrupted delete leaves a hidden tombstone that the next delete, create or rename of the name finishes.
-        """
+        """Delete the model and its versions (hidden at once, then removed in resumable steps)."""
         validate_model_name(name)
-
-        def mark() -> RegisteredModel:
-            model = self._store.get_model(name)
-            if model is not None and model.state is ModelState.DELETING:
-                return model  # replay of an interrupted delete: finish it
-            model = self._writer.writable(name, model, PermissionLevel.MANAGE)
-            expected_rev = model.rev
-            model.state = ModelState.DELETING
-            model.rev = expected_rev + 1
-            changes = self._writer.changes(model)
-            changes.event(EventType.REGISTERED_MODEL_DELETED, {"name": name})
-            history, events = changes.stamped(model.rev)
-            self._writer.commit(Write(put_models=[(model, expected_rev)], history=history, events=events))
-            return model
-
-        self._finish_deletion(self._writer.retrying(mark))
-
-    def _finish_deletion(self, tombstone: RegisteredModel) -> None:
-        while True:
-            page = self._store.query_versions(
-                PageRequest(Index.VERSIONS_OF_MODEL, partition=tombstone.name, limit=CLEANUP_PAGE_SIZE)
-            )
-            if not page.items:
-                break
-            self._store.delete_versions_in_batches(tombstone.name, [version.version for version, _ in page.items])
-        current = self._store.get_model(tombstone.name)
-        if current is not None and current.state is ModelState.DELETING:
-            # A lost race here means someone else finished the deletion.
-            with contextlib.suppress(ConcurrentModification):
-                self._writer.commit(Write(delete_models=[(current.name, current.rev)]))
+        self._lifecycle.delete(name)
 
     # -- aliases -------------------------------------------------------------------------------------------
 
@@ -512,85 +394,3 @@ class RegistryService:
             draft.delete_versions.append(number)
 
         self._writer.mutate_model(name, change, version=number, prefetch_previous=True, needed=PermissionLevel.MANAGE)
-
-
-# -- changes shared by the registry's operations and upload registration ---------------------------------------
-
-
-def changed_version(draft: ModelChange) -> ModelVersion:
-    """The version the change read, marked to be written."""
-    assert draft.version is not None
-    if all(version is not draft.version for version in draft.put_versions):
-        draft.put_versions.append(draft.version)
-    return draft.version
-
-
-def new_version(draft: ModelChange, caller: Caller, **fields: object) -> ModelVersion:
-    """Add the model's next version (stage None), recording its creation; READY's event is the caller's to add."""
-    model = draft.model
-    version = ModelVersion.model_validate(
-        {
-            "name": model.name,
-            "version": model.next_version,
-            "creation_timestamp": draft.now,
-            "last_updated_timestamp": draft.now,
-            "user_id": caller.recorded_principal,
-            "stages_visited": [Stage.NONE.value],
-            **fields,
-        }
-    )
-    model.next_version += 1
-    model.stages[version.version] = Stage.NONE
-    model.last_updated_timestamp = draft.now
-    draft.changes.stage(version.version, None, Stage.NONE.value, reason="version_created")
-    draft.changes.event(EventType.MODEL_VERSION_CREATED, version_event_data(version))
-    draft.new_versions.append(version)
-    return version
-
-
-def set_version_tag(draft: ModelChange, key: str, value: str) -> None:
-    found = changed_version(draft)
-    found.tags[key] = value
-    draft.changes.event(
-        EventType.MODEL_VERSION_TAG_SET,
-        {"name": found.name, "version": str(found.version), "key": key, "value": value},
-    )
-
-
-def set_alias(draft: ModelChange, alias: str, number: int) -> None:
-    """Point `alias` at version `number` (the policy is the caller's to check)."""
-    current = draft.model.aliases.get(alias)
-    draft.model.aliases[alias] = number
-    draft.changes.alias(alias, current, number)
-    draft.changes.event(
-        EventType.MODEL_VERSION_ALIAS_CREATED,
-        {
-            "name": draft.model.name,
-            "alias": alias,
-            "version": str(number),
-            **({"previous_version": str(current)} if current is not None else {}),
-        },
-    )
-
-
-def transition(writer: ModelWriter, draft: ModelChange, target_stage: Stage) -> None:
-    """Move the version read to `target_stage` (archiving an exclusive stage's holder), with its event."""
-    found = draft.version
-    assert found is not None
-    previous_stage = found.current_stage
-    changed = writer.move_to_stage(draft.model, found, target_stage, draft.now, draft.changes)
-    comment = draft.changes.comment
-    draft.changes.event(
-        EventType.MODEL_VERSION_STAGE_TRANSITIONED,
-        {
-            "name": found.name,
-            "version": str(found.version),
-            "from_stage": previous_stage.value,
-            "to_stage": target_stage.value,
-            "archived_versions": [str(version.version) for version in changed[1:]],
-            **({"comment": comment} if comment else {}),
-        },
-    )
-    for version in changed:
-        if all(version is not other for other in draft.put_versions):
-            draft.put_versions.append(version)
