@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry_core.api.queue import stream_consumer
-from registry_core.service import event_publisher
+from registry_core.wiring import event_publisher
 
 # ReportBatchItemFailures: Lambda retries from the first failed record; the ones before it were published.
 handler = stream_consumer(lambda: event_publisher().batch().publish_record)

@@ -12,10 +12,19 @@ from typing import Any
 
 import pytest
 
+from registry_core.config import settings
+from registry_core.domain.entities import Caller
 from registry_core.service.events import EventPublisher
 from registry_core.store.messaging import InMemoryEventBus
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handler reads its settings when imported; the services it would build are replaced in each test."""
+    monkeypatch.setenv("SMR_TABLE_NAME", "smr-unit-tests")
+    settings.cache_clear()
 
 
 def _handler_module(function: str) -> ModuleType:
@@ -52,6 +61,10 @@ def test_a_copy_that_fails_is_the_only_message_reported(monkeypatch: pytest.Monk
     copied: list[int] = []
 
     class Artifacts:
+        def __init__(self, caller: Caller) -> None:
+            # Consumers act for smr itself, never for a missing caller.
+            assert caller.is_system
+
         def copy_version(self, name: str, version: int, source: str, upload_id: str | None) -> None:
             if version == 2:
                 raise RuntimeError("S3 said no")
@@ -69,6 +82,10 @@ def test_an_upload_event_that_fails_is_the_only_message_reported(monkeypatch: py
     registered: list[str] = []
 
     class Artifacts:
+        def __init__(self, caller: Caller) -> None:
+            # Consumers act for smr itself, never for a missing caller.
+            assert caller.is_system
+
         def register_from_event(self, bucket: str, key: str, etag: str | None) -> None:
             registered.append(key)
 
@@ -84,6 +101,10 @@ def test_only_the_deliveries_that_failed_or_crashed_are_reported(monkeypatch: py
     attempts: list[int] = []
 
     class Webhooks:
+        def __init__(self, caller: Caller) -> None:
+            # Consumers act for smr itself, never for a missing caller.
+            assert caller.is_system
+
         def deliver(self, body: str, attempt: int, receipt_handle: str | None, queue: object) -> bool:
             attempts.append(attempt)
             outcome = next(outcomes)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from registry_core.domain.entities import Stage
+from registry_core.domain.entities import Caller, Stage
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import WebhookEventName
 from registry_core.domain.tracking import Metric
@@ -103,6 +103,9 @@ def test_garbage_is_an_invalid_parameter(token: str) -> None:
         page_tokens.decode(token, "Q")
 
 
+OWNER = Caller(principal="arn:aws:iam::123456789012:user/owner")
+
+
 # -- every paged route -------------------------------------------------------------------------------------------
 
 
@@ -111,21 +114,21 @@ def routes() -> dict[str, Callable[[str | None], str | None]]:
     """Each paged route, fed a page token, answering its next page token (two results exist, one per page)."""
     store = InMemoryRegistryStore()
     ticks = itertools.count(1_700_000_000_000)
-    registry = RegistryService(store, clock=lambda: next(ticks))
+    registry = RegistryService(store, OWNER, clock=lambda: next(ticks))
     for name in ("a", "b"):
         registry.create_registered_model(name)
         for _ in range(2):
             registry.create_model_version(name, f"s3://bucket/{name}", run_id="r1")
     registry.transition_model_version_stage("a", 1, Stage.STAGING.value, archive_existing_versions=False)
     registry.transition_model_version_stage("a", 1, Stage.PRODUCTION.value, archive_existing_versions=False)
-    search = SearchService(store)
-    history = HistoryService(store)
-    webhooks = WebhookService(InMemoryWebhookStore(), allow_loopback=True)
+    search = SearchService(store, OWNER)
+    history = HistoryService(store, OWNER)
+    webhooks = WebhookService(InMemoryWebhookStore(), OWNER, allow_loopback=True)
     for name in ("w1", "w2"):
         webhooks.create_webhook(
             name, "http://127.0.0.1:9/hook", [WebhookEventName(entity="registered_model", action="created")]
         )
-    tracking = TrackingService(InMemoryTrackingStore(), "s3://bucket/mlruns", clock=lambda: 1000)
+    tracking = TrackingService(InMemoryTrackingStore(), "s3://bucket/mlruns", OWNER, clock=lambda: 1000)
     experiment = tracking.create_experiment("e")
     for _ in range(2):
         run = tracking.create_run(experiment, "me", None, {}, None)

@@ -45,7 +45,7 @@ def version_event_data(version: ModelVersion) -> dict[str, Any]:
 
 
 class ChangeSet:
-    def __init__(self, model: RegisteredModel, caller: Caller | None, now: int, comment: str | None = None) -> None:
+    def __init__(self, model: RegisteredModel, caller: Caller, now: int, comment: str | None = None) -> None:
         self._model = model
         self._caller = caller
         self._now = now
@@ -53,8 +53,12 @@ class ChangeSet:
         self.history: list[HistoryRecord] = []
         self.events: list[RegistryEvent] = []
 
+    @property
+    def comment(self) -> str | None:
+        return self._comment
+
     def _who(self) -> dict[str, str]:
-        if self._caller is None:
+        if self._caller.recorded_principal is None:
             return {"principal": "", "request_id": ""}
         return {"principal": self._caller.principal, "request_id": self._caller.request_id}
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from registry_core.domain.entities import RegisteredModel, canonical_stage
+from registry_core.domain.entities import Caller, RegisteredModel, canonical_stage
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
 from registry_core.domain.governance import HistoryRecord
+from registry_core.domain.limits import HISTORY_MAX_RESULTS_DEFAULT, HISTORY_MAX_RESULTS_THRESHOLD
+from registry_core.domain.permissions import PermissionLevel, authorize
 from registry_core.domain.validation import validate_alias_name, validate_model_name, validate_version
 from registry_core.service import page_tokens
 from registry_core.store.base import HistoryIndex, HistoryQuery, RecordPosition, RegistryStore, record_position
 
-HISTORY_MAX_RESULTS_DEFAULT = 100
-HISTORY_MAX_RESULTS_THRESHOLD = 1000
 # Records read per round trip when a stage's holders at time T are replayed.
 REPLAY_PAGE_SIZE = 500
 
@@ -46,14 +46,17 @@ def _position_of(text: str | None) -> RecordPosition | None:
 
 
 class HistoryService:
-    def __init__(self, store: RegistryStore) -> None:
+    def __init__(self, store: RegistryStore, caller: Caller) -> None:
         self._store = store
+        self._caller = caller
 
     def _model(self, name: str) -> RegisteredModel:
         validate_model_name(name)
         model = self._store.get_model(name)
         if model is None or not model.visible:
             raise ResourceDoesNotExist(f"Registered Model with name={name} not found")
+        # History shows the model's whole record (versions, principals, comments): reading it needs READ.
+        authorize(model, self._caller, PermissionLevel.READ)
         return model
 
     def _page(

@@ -17,14 +17,14 @@ from typing import Any, TypeVar
 
 from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.domain.permissions import can_read
-from registry_core.search import filters, index_plan
-from registry_core.search.limits import (
+from registry_core.domain.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
 )
+from registry_core.domain.permissions import can_read
+from registry_core.search import filters, index_plan
 from registry_core.service import page_tokens
 from registry_core.store.base import Index, Page, PageRequest, RegistryStore, ResumeKey
 
@@ -160,7 +160,7 @@ def _page_of_window(
 
 
 class SearchService:
-    def __init__(self, store: RegistryStore, caller: Caller | None = None) -> None:
+    def __init__(self, store: RegistryStore, caller: Caller) -> None:
         self._store = store
         # Private models the caller may not read are left out of every result, as if they did not exist.
         self._caller = caller

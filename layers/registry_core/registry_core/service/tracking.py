@@ -15,6 +15,18 @@ from typing import Any
 
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
+from registry_core.domain.limits import (
+    MAX_ENTITY_KEY_LENGTH,
+    MAX_EXPERIMENT_NAME_LENGTH,
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAM_VAL_LENGTH,
+    MAX_PARAMS_TAGS_PER_BATCH,
+    MAX_TAG_VAL_LENGTH,
+    METRIC_HISTORY_MAX_PAGE,
+    SEARCH_EXPERIMENTS_MAX_RESULTS_THRESHOLD,
+    SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT,
+    SEARCH_RUNS_MAX_RESULTS_THRESHOLD,
+)
 from registry_core.domain.tracking import (
     DEFAULT_EXPERIMENT_ID,
     DEFAULT_EXPERIMENT_NAME,
@@ -36,21 +48,6 @@ from registry_core.service import page_tokens
 from registry_core.store.base import ItemTooLarge
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
-# MLflow's limits (mlflow/utils/validation.py).
-MAX_ENTITY_KEY_LENGTH = 250
-MAX_PARAM_VALUE_LENGTH = 6000
-MAX_TAG_VALUE_LENGTH = 8000
-MAX_EXPERIMENT_NAME_LENGTH = 500
-MAX_METRICS_PER_BATCH = 1000
-MAX_PARAMS_TAGS_PER_BATCH = 100
-MAX_ENTITIES_PER_BATCH = 1000
-# get-history without max_results answers this many points and a token (MLflow's client pages with 25,000 too).
-METRIC_HISTORY_MAX_PAGE = 25_000
-SEARCH_RUNS_MAX_RESULTS_DEFAULT = 1000
-SEARCH_RUNS_MAX_RESULTS_THRESHOLD = 50_000
-SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT = 1000
-SEARCH_EXPERIMENTS_MAX_RESULTS_THRESHOLD = 50_000
-SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT = 100
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 RUN_NAME_TAG = "mlflow.runName"
@@ -131,7 +128,8 @@ class TrackingService:
         self,
         store: TrackingStore,
         artifact_root: str,
-        caller: Caller | None = None,
+        caller: Caller,
+        *,
         clock: Callable[[], int] = _now_ms,
     ) -> None:
         self._store = store
@@ -167,7 +165,7 @@ class TrackingService:
             )
         for key, value in (tags or {}).items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         if name == DEFAULT_EXPERIMENT_NAME:
             self._default_experiment()
         experiment_id = self._store.next_experiment_id()
@@ -273,7 +271,7 @@ class TrackingService:
         experiment = self._active_experiment(experiment_id or DEFAULT_EXPERIMENT_ID)
         for key, value in tags.items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         tagged_name = tags.get(RUN_NAME_TAG)
         if run_name and tagged_name and run_name != tagged_name:
             raise InvalidParameterValue(
@@ -364,10 +362,10 @@ class TrackingService:
                     raise InvalidParameterValue(invalid_value(f"metrics.{name}", number, "out of the int64 range"))
         for key, value in params.items():
             _validate_key("Param key", key)
-            _validate_value("Param", value, MAX_PARAM_VALUE_LENGTH)
+            _validate_value("Param", value, MAX_PARAM_VAL_LENGTH)
         for key, value in tags.items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         run = self._active_run(run_id)
         for key, value in params.items():
             if key in run.params and run.params[key] != value:
@@ -522,7 +520,7 @@ class TrackingService:
     def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
         for key, value in tags.items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         self._update_logged_model(model_id, {}, set_tags=tags)
 
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:

@@ -1,8 +1,9 @@
 """The registry store on DynamoDB: models, versions, upload records, history records and outbox events, one table.
 
 It turns the store contract (store/base.py: reads, pages, history queries, one atomic `Write`) into DynamoDB calls;
-the items it reads and writes are mapped in items.py and keyed in keys.py. It is one of the store/ modules that reach
-AWS (with tracking_dynamodb.py, webhooks.py, objects.py, messaging.py, queues.py); nothing outside store/ does.
+the items it reads and writes are mapped in items.py and keyed in keys.py, and its client comes from clients.py. It is
+one of the store/ modules that reach AWS (with tracking_dynamodb.py, webhooks.py, objects.py, messaging.py,
+queues.py); nothing outside store/ does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
 from registry_core.domain.governance import HistoryRecord
-from registry_core.store import items, keys
+from registry_core.store import clients, items, keys
 from registry_core.store.base import (
     ConcurrentModification,
     HistoryIndex,
@@ -109,22 +110,8 @@ def batch_write(client: DynamoDBClient, table: str, requests: list[dict[str, Any
 
 
 class DynamoDbRegistryStore(RegistryStore):
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None, read_timeout_s: float = 5.0) -> None:
-        if client is None:
-            # botocore rather than boto3: boto3 would also import s3transfer, which this store never uses.
-            import botocore.session
-            from botocore.config import Config
-
-            client = botocore.session.get_session().create_client(  # type: ignore[assignment]
-                "dynamodb",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 4},
-                    connect_timeout=2,
-                    read_timeout=read_timeout_s,
-                    tcp_keepalive=True,
-                ),
-            )
-        self._client: DynamoDBClient = client  # type: ignore[assignment]
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self._client: DynamoDBClient = client if client is not None else clients.dynamodb_client()
         self._table = table_name
         self.round_trips = 0  # counted for the benchmark
 

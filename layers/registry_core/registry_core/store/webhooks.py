@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import DeliveryAttempt, Webhook
-from registry_core.store import items, keys
+from registry_core.store import clients, items, keys
 from registry_core.store.base import ConcurrentModification, ResumeKey
 
 if TYPE_CHECKING:
@@ -68,11 +68,7 @@ def _fields(item: dict[str, Any]) -> dict[str, Any]:
 
 class DynamoDbWebhookStore(WebhookStore):
     def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("dynamodb")
-        self._client = client
+        self._client = client if client is not None else clients.dynamodb_client()
         self._table = table_name
 
     def put_webhook(self, webhook: Webhook, *, must_exist: bool) -> None:
