@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, StrictStr, model_validator
 
 from registry_core.api.requests import Request, Tag
+from registry_core.domain.validation import Int64
 
 
 class CreateExperiment(Request):
@@ -22,7 +23,7 @@ class GetExperimentByName(Request):
 
 
 class SearchExperiments(Request):
-    max_results: int = 1000
+    max_results: Int64 = 1000
     page_token: StrictStr | None = None
     filter: StrictStr | None = None
     order_by: list[StrictStr] = Field(default_factory=list)
@@ -54,21 +55,21 @@ class CreateRun(Request):
     experiment_id: StrictStr | None = None
     user_id: StrictStr | None = None
     run_name: StrictStr | None = None
-    start_time: int | None = None
+    start_time: Int64 | None = None
     tags: list[Tag] = Field(default_factory=list)
 
 
 class UpdateRun(RunRequest):
     status: StrictStr | None = None
-    end_time: int | None = None
+    end_time: Int64 | None = None
     run_name: StrictStr | None = None
 
 
 class MetricIn(Request):
     key: StrictStr
     value: float
-    timestamp: int
-    step: int = 0
+    timestamp: Int64
+    step: Int64 = 0
     model_id: StrictStr | None = None
     dataset_name: StrictStr | None = None
     dataset_digest: StrictStr | None = None
@@ -128,7 +129,7 @@ class LogInputs(RunRequest):
 
 class ModelOutputIn(Request):
     model_id: StrictStr
-    step: int = 0
+    step: Int64 = 0
 
 
 class LogOutputs(RunRequest):
@@ -139,7 +140,7 @@ class SearchRuns(Request):
     experiment_ids: list[StrictStr] = Field(default_factory=list)
     filter: StrictStr | None = None
     run_view_type: StrictStr | None = None
-    max_results: int = 1000
+    max_results: Int64 = 1000
     order_by: list[StrictStr] = Field(default_factory=list)
     page_token: StrictStr | None = None
 
@@ -147,7 +148,7 @@ class SearchRuns(Request):
 class GetMetricHistory(RunRequest):
     metric_key: StrictStr
     page_token: StrictStr | None = None
-    max_results: int | None = None
+    max_results: Int64 | None = None
 
 
 class CreateLoggedModel(Request):
@@ -181,5 +182,5 @@ class DeleteLoggedModelTag(Request):
 class SearchLoggedModels(Request):
     experiment_ids: list[StrictStr] = Field(default_factory=list)
     filter: StrictStr | None = None
-    max_results: int | None = None
+    max_results: Int64 | None = None
     page_token: StrictStr | None = None

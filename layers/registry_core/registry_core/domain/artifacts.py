@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import S3_MAX_OBJECT_BYTES
+from registry_core.domain.validation import Int64, StoredFloat
 
 MODELS_PREFIX = "models/"
 INCOMING_PREFIX = "incoming/"
@@ -86,7 +88,7 @@ def parse_incoming_key(key: str) -> tuple[str, str, str] | None:
 
 class FileEntry(BaseModel):
     path: StrictStr
-    size: int = Field(ge=0)
+    size: Int64 = Field(ge=0, le=S3_MAX_OBJECT_BYTES)
     sha256: StrictStr = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -107,7 +109,7 @@ class UploadManifest(BaseModel):
     run_id: StrictStr | None = None
     aliases: list[StrictStr] = Field(default_factory=list)
     stage: StrictStr | None = None
-    model_metrics: dict[StrictStr, float] = Field(default_factory=dict)
+    model_metrics: dict[StrictStr, StoredFloat] = Field(default_factory=dict)
     model_params: dict[StrictStr, StrictStr] = Field(default_factory=dict)
 
     @classmethod

@@ -5,8 +5,19 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StrictStr
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import (
+    DYNAMODB_NUMBER_MAX_MAGNITUDE,
+    DYNAMODB_NUMBER_MIN_MAGNITUDE,
+    INT64_MAX,
+    INT64_MIN,
+    MAX_VERSION_DIGITS,
+)
 
 MAX_TAG_KEY_LENGTH = 250
 MAX_TAG_VALUE_LENGTH = 100_000
@@ -16,6 +27,9 @@ RESERVED_ALIAS_LATEST = "latest"
 _TAG_NAME = re.compile(r"^[/\w.\- :]*$")
 _ALIAS_NAME = re.compile(r"^[\w\-]*$")
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+# MLflow's versions are digit strings: ASCII digits only (no sign, space, underscore or other scripts' digits).
+_VERSION = re.compile(rf"[0-9]{{1,{MAX_VERSION_DIGITS}}}")
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,20}")
 
 
 def missing_value(path: str) -> str:
@@ -53,10 +67,53 @@ def validate_model_name(name: str | None, path: str = "name") -> str:
 def validate_version(version: str | int | None) -> int:
     if version is None or version == "":
         raise InvalidParameterValue(missing_value("version"))
-    try:
-        return int(version)
-    except ValueError:
-        raise InvalidParameterValue(f"Parameter 'version' must be an integer, got '{version}'.") from None
+    # bool is an int in Python; JSON `true` is not a version.
+    well_formed = (isinstance(version, str) and _VERSION.fullmatch(version) is not None) or (
+        type(version) is int and 0 <= version < 10**MAX_VERSION_DIGITS
+    )
+    if not well_formed:
+        raise InvalidParameterValue(f"Parameter 'version' must be an integer, got '{version}'.")
+    return int(version)
+
+
+def _version_field(version: Any) -> Any:
+    # Raises InvalidParameterValue (not a pydantic error), so the client reads MLflow's own message.
+    validate_version(version)
+    return version
+
+
+# A version field: MLflow sends a string; plain HTTP callers often send a number, which is accepted too.
+Version = Annotated[StrictStr | StrictInt, BeforeValidator(_version_field)]
+
+
+def _integer_input(value: Any) -> Any:
+    # MLflow's JSON (protobuf's) takes an int64 as a number or a decimal string, never as a bool.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise ValueError("must be an integer")
+    return value
+
+
+def _storable_number(value: float) -> float:
+    magnitude = Decimal(repr(abs(value)))
+    if magnitude and not DYNAMODB_NUMBER_MIN_MAGNITUDE <= magnitude <= DYNAMODB_NUMBER_MAX_MAGNITUDE:
+        raise ValueError(f"must be 0 or of magnitude {DYNAMODB_NUMBER_MIN_MAGNITUDE} to 1E+126")
+    return value
+
+
+def _float_input(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+# Integers MLflow declares int64 (steps, timestamps, counts); they also fit DynamoDB's 38 digits.
+Int64 = Annotated[int, BeforeValidator(_integer_input), Field(ge=INT64_MIN, le=INT64_MAX)]
+# A number the registry stores as a DynamoDB number: finite and within DynamoDB's magnitude range.
+StoredFloat = Annotated[
+    float, BeforeValidator(_float_input), Field(allow_inf_nan=False), AfterValidator(_storable_number)
+]
 
 
 def validate_tag_key(key: str | None) -> str:

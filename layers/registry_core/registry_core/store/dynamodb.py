@@ -23,6 +23,7 @@ from registry_core.store.base import (
     ResumeKey,
     Write,
 )
+from registry_core.store.refusals import permanent_refusal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -281,6 +282,9 @@ class DynamoDbRegistryStore(RegistryStore):
                 ClientRequestToken=uuid.uuid4().hex,
             )
         except ClientError as error:
+            refusal = permanent_refusal(error)
+            if refusal is not None:
+                raise refusal from error
             code = error.response.get("Error", {}).get("Code", "")
             message = error.response.get("Error", {}).get("Message", "")
             if code in (
@@ -288,11 +292,7 @@ class DynamoDbRegistryStore(RegistryStore):
                 "ConditionalCheckFailedException",
                 "TransactionConflictException",
             ):
-                if "ValidationError" in message or "size" in message.lower():
-                    raise ItemTooLarge(message) from error
                 raise ConcurrentModification(message) from error
-            if code == "ValidationException" and "size" in message.lower():
-                raise ItemTooLarge(message) from error
             raise
 
     def _conditional_model_put(self, model: RegisteredModel, expected_rev: int | None) -> dict[str, Any]:

@@ -1,0 +1,31 @@
+"""Named limits of what the registry accepts. Each is enforced where requests are parsed, so a value the store or
+AWS could not keep is refused with 400 up front instead of failing (or being retried) deep inside a write."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# -- numbers ------------------------------------------------------------------------------------------------------
+# DynamoDB numbers: at most 38 significant digits, magnitude 1E-130 .. 9.9999999999999999999999999999999999999E+125.
+DYNAMODB_NUMBER_MAX_DIGITS = 38
+DYNAMODB_NUMBER_MAX_MAGNITUDE = Decimal("9.9999999999999999999999999999999999999E+125")
+DYNAMODB_NUMBER_MIN_MAGNITUDE = Decimal("1E-130")
+# MLflow's steps, timestamps and counts are protobuf int64s; 19 digits also fit DynamoDB's 38.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+# Versions are zero-padded to 10 digits in keys (store/keys.py VERSION_DIGITS), so a version has at most 10 digits.
+MAX_VERSION_DIGITS = 10
+
+# -- request bodies -----------------------------------------------------------------------------------------------
+# Lambda takes at most 6 MB of request payload, the event's envelope included; a bigger body never reaches a function
+# in AWS, and the local server refuses it the same way.
+MAX_REQUEST_BODY_BYTES = 5 * 1024 * 1024
+# Every request of MLflow's API and smr's nests at most a few levels (a policy: body → rules → target → rule).
+MAX_JSON_DEPTH = 32
+
+# -- uploads ------------------------------------------------------------------------------------------------------
+# S3's limits: one object at most 5 TiB, sent in at most 10,000 parts of 5 MiB to 5 GiB.
+S3_MAX_OBJECT_BYTES = 5 * 1024**4
+S3_MAX_PARTS = 10_000
+S3_MIN_PART_BYTES = 5 * 1024**2
+S3_MAX_PART_BYTES = 5 * 1024**3
