@@ -15,7 +15,7 @@ from registry_core.api import events
 from registry_core.config import settings
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InternalError, InvalidParameterValue, RegistryError
-from registry_core.domain.validation import invalid_value, missing_value
+from registry_core.domain.validation import check_json_document, invalid_value, missing_value
 
 R = TypeVar("R", bound=BaseModel)
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -30,7 +30,7 @@ def _list_fields(model: type[BaseModel]) -> set[str]:
 def _raw_input(model: type[BaseModel], event: dict[str, Any]) -> dict[str, Any]:
     # Path parameters (/webhooks/{webhook_id}) take precedence over anything the body or query says.
     path = events.path_parameters(event)
-    events.check_document(path)
+    check_json_document(path)
     if events.method(event) != "GET":
         return {**events.json_body(event), **path}
     # GET carries its parameters in the query string; lists as repeated keys, as MLflow's server reads them.
@@ -38,7 +38,7 @@ def _raw_input(model: type[BaseModel], event: dict[str, Any]) -> dict[str, Any]:
     query = {
         key: values if key in lists else values[0] for key, values in events.query_parameters(event).items() if values
     }
-    events.check_document(query)
+    check_json_document(query)
     return {**query, **path}
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.domain.limits import MAX_JSON_DEPTH, MAX_REQUEST_BODY_BYTES
+from registry_core.domain.limits import MAX_REQUEST_BODY_BYTES
+from registry_core.domain.validation import load_json_object
 
 
 def method(event: dict[str, Any]) -> str:
@@ -39,46 +39,7 @@ def json_body(event: dict[str, Any]) -> dict[str, Any]:
             raise InvalidParameterValue("The request body is not valid base64-encoded UTF-8.") from None
     if len(body.encode("utf-8", errors="surrogatepass")) > MAX_REQUEST_BODY_BYTES:
         raise InvalidParameterValue(f"The request body exceeds {MAX_REQUEST_BODY_BYTES} bytes.")
-    try:
-        parsed = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise InvalidParameterValue(f"The request body is not valid JSON: {error.msg}.") from None
-    except RecursionError:
-        raise InvalidParameterValue(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.") from None
-    except ValueError as error:  # e.g. an integer of more than 4,300 digits
-        raise InvalidParameterValue(f"The request body is not valid JSON: {error}.") from None
-    if not isinstance(parsed, dict):
-        raise InvalidParameterValue("The request body must be a JSON object.")
-    check_document(parsed)
-    return parsed
-
-
-def check_document(document: Any) -> None:
-    """Refuse a document nested deeper than MAX_JSON_DEPTH or holding a string that is not valid UTF-8.
-
-    JSON may escape a lone surrogate ("\\ud800"); such a string cannot be stored (DynamoDB, S3 and every client
-    need UTF-8), so it is refused here rather than failing deep inside a write.
-    """
-    pending: list[tuple[Any, int]] = [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise InvalidParameterValue(f"The request nests deeper than {MAX_JSON_DEPTH} levels.")
-        if isinstance(value, str):
-            _check_text(value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                _check_text(key)
-                pending.append((item, depth + 1))
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-
-
-def _check_text(text: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidParameterValue("The request holds a string that is not valid UTF-8 (a lone surrogate).") from None
+    return load_json_object(body, "The request body")
 
 
 def principal(event: dict[str, Any]) -> str | None:

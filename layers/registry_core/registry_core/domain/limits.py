@@ -29,3 +29,16 @@ S3_MAX_OBJECT_BYTES = 5 * 1024**4
 S3_MAX_PARTS = 10_000
 S3_MIN_PART_BYTES = 5 * 1024**2
 S3_MAX_PART_BYTES = 5 * 1024**3
+S3_MAX_KEY_BYTES = 1024
+# One upload (uploads/create) must answer within API Gateway's 30 s and Lambda's 6 MB response: it presigns at most
+# MAX_PRESIGNED_URLS_PER_UPLOAD URLs (files and parts; each up to ~3 KB with a long key and a session token), starts
+# at most MAX_MULTIPART_FILES_PER_UPLOAD multipart uploads (one S3 call each), and its answer is refused above
+# MAX_RESPONSE_BYTES rather than cut short by Lambda. An upload holds at most MAX_UPLOAD_BYTES in all.
+MAX_PRESIGNED_URLS_PER_UPLOAD = 1500
+MAX_MULTIPART_FILES_PER_UPLOAD = 100
+MAX_UPLOAD_BYTES = S3_MAX_OBJECT_BYTES
+LAMBDA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+# smr.json: instructions for the version (description, tags, aliases, metrics); kept in the upload's record, which
+# DynamoDB holds to 400 KB.
+MAX_UPLOAD_MANIFEST_BYTES = 256 * 1024

@@ -16,6 +16,7 @@ from registry_core.domain.limits import (
     DYNAMODB_NUMBER_MIN_MAGNITUDE,
     INT64_MAX,
     INT64_MIN,
+    MAX_JSON_DEPTH,
     MAX_VERSION_DIGITS,
 )
 
@@ -164,3 +165,50 @@ def validate_alias_not_reserved(alias: str) -> None:
         raise InvalidParameterValue("'latest' alias name (case insensitive) is reserved.")
     if _VERSION_ALIAS.match(alias):
         raise InvalidParameterValue(f"Version alias name '{alias}' is reserved.")
+
+
+# -- JSON documents from outside (request bodies, smr.json) --------------------------------------------------------
+
+
+def load_json_object(text: str | bytes, what: str) -> dict[str, Any]:
+    """A JSON object within MAX_JSON_DEPTH whose strings are valid UTF-8, or InvalidParameterValue naming `what`."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidParameterValue(f"{what} is not valid JSON: {error.msg}.") from None
+    except RecursionError:
+        raise InvalidParameterValue(f"{what} nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    except ValueError as error:  # not UTF-8, or an integer of more than 4,300 digits
+        raise InvalidParameterValue(f"{what} is not valid JSON: {error}.") from None
+    if not isinstance(parsed, dict):
+        raise InvalidParameterValue(f"{what} must be a JSON object.")
+    check_json_document(parsed, what)
+    return parsed
+
+
+def check_json_document(document: Any, what: str = "The request") -> None:
+    """Refuse a document nested deeper than MAX_JSON_DEPTH or holding a string that is not valid UTF-8.
+
+    JSON may escape a lone surrogate ("\\ud800"); such a string cannot be stored (DynamoDB, S3 and every client
+    need UTF-8), so it is refused here rather than failing deep inside a write.
+    """
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidParameterValue(f"{what} nests deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(value, str):
+            _check_text(value, what)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, what)
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidParameterValue(f"{what} holds a string that is not valid UTF-8 (a lone surrogate).") from None
