@@ -140,3 +140,11 @@ def test_a_size_refusal_stays_item_too_large() -> None:
 )
 def test_conflicts_and_throttling_are_not_permanent(response: dict[str, Any]) -> None:
     assert permanent_refusal(_ClientError(response)) is None
+
+
+def test_an_exception_that_is_not_a_client_error_is_not_a_refusal() -> None:
+    class HttpError(Exception):
+        response = object()
+
+    assert permanent_refusal(HttpError()) is None
+    assert permanent_refusal(ValueError("x")) is None

@@ -23,6 +23,10 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class NoParameters(Request):
+    """A route that takes no input."""
+
+
 class Tag(Request):
     key: StrictStr
     value: StrictStr

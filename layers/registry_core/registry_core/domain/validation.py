@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StrictStr, WithJsonSchema
 
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.limits import (
@@ -84,7 +84,18 @@ def _version_field(version: Any) -> Any:
 
 
 # A version field: MLflow sends a string; plain HTTP callers often send a number, which is accepted too.
-Version = Annotated[StrictStr | StrictInt, BeforeValidator(_version_field)]
+Version = Annotated[
+    StrictStr | StrictInt,
+    BeforeValidator(_version_field),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": f"^[0-9]{{1,{MAX_VERSION_DIGITS}}}$"},
+                {"type": "integer", "minimum": 0, "maximum": 10**MAX_VERSION_DIGITS - 1},
+            ]
+        }
+    ),
+]
 
 
 def _integer_input(value: Any) -> Any:

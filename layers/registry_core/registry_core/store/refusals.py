@@ -19,7 +19,9 @@ _VALIDATION_CODES = frozenset({"ValidationException", "ValidationError"})
 
 def permanent_refusal(error: Any) -> Exception | None:
     """The error to raise for a botocore ClientError that retrying cannot cure, or None if it may be transient."""
-    response = getattr(error, "response", None) or {}
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):  # not a botocore ClientError
+        return None
     code = str(response.get("Error", {}).get("Code", ""))
     message = str(response.get("Error", {}).get("Message", ""))
     reasons = [reason for reason in response.get("CancellationReasons") or [] if reason.get("Code")]
@@ -30,3 +32,11 @@ def permanent_refusal(error: Any) -> Exception | None:
     if "size" in detail.lower() or "size" in message.lower():
         return ItemTooLarge(detail or message)
     return InvalidParameterValue(f"The request holds a value the registry cannot store: {detail or message}")
+
+
+def refused_input(error: Exception) -> InvalidParameterValue | None:
+    """The client's error to answer for an exception that is DynamoDB refusing a value, or None."""
+    refusal = permanent_refusal(error)
+    if refusal is None or isinstance(refusal, InvalidParameterValue):
+        return refusal
+    return InvalidParameterValue(f"The request holds a value too large for the registry to store: {refusal}")

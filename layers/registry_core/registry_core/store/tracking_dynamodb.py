@@ -190,6 +190,8 @@ class DynamoDbTrackingStore(TrackingStore):
         return tracking_items.experiment_from_item(item) if item else None
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        if not name:
+            return None  # no experiment has an empty name, and DynamoDB refuses an empty key value
         # The index answers in one round trip; it lags a write a little, so a miss is confirmed on the name claim.
         self.round_trips += 1
         response = self._client.query(
