@@ -86,3 +86,10 @@ def test_a_key_dynamodb_refuses_is_answered_at_once_not_retried_as_a_conflict(in
     started = time.monotonic()
     _assert_refused(invoke("create_registered_model", name="m" * 3000))
     assert time.monotonic() - started < 5
+
+
+def test_an_empty_experiment_name_is_not_found_as_in_mlflow(invoke: Invoke) -> None:
+    event = sample_event("get_experiment_by_name")
+    event["rawQueryString"] = "experiment_name="
+    status, body = invoke("get_experiment_by_name", event)
+    assert (status, body["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")

@@ -148,3 +148,27 @@ def test_an_exception_that_is_not_a_client_error_is_not_a_refusal() -> None:
 
     assert permanent_refusal(HttpError()) is None
     assert permanent_refusal(ValueError("x")) is None
+
+
+def _handler_raising(error: Exception) -> Any:
+    from registry_core.api.endpoint import endpoint
+    from registry_core.api.requests import NoParameters
+
+    @endpoint(NoParameters)
+    def operation(request: NoParameters, caller: Any) -> dict[str, Any]:
+        raise error
+
+    return operation
+
+
+def test_a_dynamodb_refusal_on_an_unchecked_path_is_answered_as_the_clients_error() -> None:
+    refusal = _ClientError({"Error": {"Code": "ValidationException", "Message": "key attribute cannot be empty"}})
+    response = _handler_raising(refusal)({"requestContext": {"http": {"method": "GET"}}}, None)
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_any_other_failure_is_still_a_500_that_says_nothing() -> None:
+    response = _handler_raising(RuntimeError("secret detail"))({"requestContext": {"http": {"method": "GET"}}}, None)
+    assert response["statusCode"] == 500
+    assert "secret" not in response["body"]
