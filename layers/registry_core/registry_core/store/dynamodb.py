@@ -23,7 +23,7 @@ from registry_core.store.base import (
     ResumeKey,
     Write,
 )
-from registry_core.store.refusals import permanent_refusal
+from registry_core.store.refusals import raise_if_permanent
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -282,9 +282,7 @@ class DynamoDbRegistryStore(RegistryStore):
                 ClientRequestToken=uuid.uuid4().hex,
             )
         except ClientError as error:
-            refusal = permanent_refusal(error)
-            if refusal is not None:
-                raise refusal from error
+            raise_if_permanent(error)
             code = error.response.get("Error", {}).get("Code", "")
             message = error.response.get("Error", {}).get("Message", "")
             if code in (

@@ -34,6 +34,13 @@ def permanent_refusal(error: Any) -> Exception | None:
     return InvalidParameterValue(f"The request holds a value the registry cannot store: {detail or message}")
 
 
+def raise_if_permanent(error: Exception) -> None:
+    """Raise the answer to a refusal that retrying cannot cure; return for anything that may be transient."""
+    refusal = permanent_refusal(error)
+    if refusal is not None:
+        raise refusal from error
+
+
 def refused_input(error: Exception) -> InvalidParameterValue | None:
     """The client's error to answer for an exception that is DynamoDB refusing a value, or None."""
     refusal = permanent_refusal(error)

@@ -8,7 +8,7 @@ from registry_core.domain.tracking import Experiment, LoggedModel, Metric, Run
 from registry_core.store import keys, tracking_items
 from registry_core.store.dynamodb import batch_write
 from registry_core.store.items import serialize
-from registry_core.store.refusals import permanent_refusal
+from registry_core.store.refusals import raise_if_permanent
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
 if TYPE_CHECKING:
@@ -113,9 +113,7 @@ class DynamoDbTrackingStore(TrackingStore):
         try:
             response = self._client.update_item(**arguments)
         except ClientError as error:
-            refusal = permanent_refusal(error)
-            if refusal is not None:
-                raise refusal from error
+            raise_if_permanent(error)
             raise
         return response.get("Attributes") if return_item else None
 
@@ -132,9 +130,7 @@ class DynamoDbTrackingStore(TrackingStore):
                 self._client, self._table, [{"PutRequest": {"Item": item}} for item in item_list]
             )
         except ClientError as error:
-            refusal = permanent_refusal(error)
-            if refusal is not None:
-                raise refusal from error
+            raise_if_permanent(error)
             raise
 
     # -- experiments ---------------------------------------------------------------------------------------
@@ -175,9 +171,7 @@ class DynamoDbTrackingStore(TrackingStore):
                 ]
             )
         except ClientError as error:
-            refusal = permanent_refusal(error)
-            if refusal is not None:
-                raise refusal from error
+            raise_if_permanent(error)
             if _error_code(error) not in _CONDITION_FAILED:
                 raise
             reasons = error.response.get("CancellationReasons") or []
@@ -246,9 +240,7 @@ class DynamoDbTrackingStore(TrackingStore):
                 ]
             )
         except ClientError as error:
-            refusal = permanent_refusal(error)
-            if refusal is not None:
-                raise refusal from error
+            raise_if_permanent(error)
             if _error_code(error) in _CONDITION_FAILED:
                 raise NameTaken(new_name) from error
             raise
