@@ -17,8 +17,8 @@ INT64_MAX = 2**63 - 1
 MAX_VERSION_DIGITS = 10
 
 # -- request bodies -----------------------------------------------------------------------------------------------
-# Lambda takes at most 6 MB of request payload, the event's envelope included; a bigger body never reaches a function
-# in AWS, and the local server refuses it the same way.
+# Lambda takes at most 6 MB of request payload, the event's envelope included; every handler refuses a body above
+# this (400) before parsing it, in AWS and under `make run` alike.
 MAX_REQUEST_BODY_BYTES = 5 * 1024 * 1024
 # Every request of MLflow's API and smr's nests at most a few levels (a policy: body → rules → target → rule).
 MAX_JSON_DEPTH = 32
@@ -42,3 +42,7 @@ MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 # smr.json: instructions for the version (description, tags, aliases, metrics); kept in the upload's record, which
 # DynamoDB holds to 400 KB.
 MAX_UPLOAD_MANIFEST_BYTES = 256 * 1024
+# An upload's record is one DynamoDB item (at most 400 KB): its file list is refused above this, before any S3 call,
+# and a failure's reason is cut to MAX_FAILURE_REASON_LENGTH characters so that the failure can always be recorded.
+MAX_UPLOAD_RECORD_BYTES = 350 * 1024
+MAX_FAILURE_REASON_LENGTH = 2000

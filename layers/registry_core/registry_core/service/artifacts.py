@@ -53,7 +53,12 @@ from registry_core.domain.errors import (
     ResourceAlreadyExists,
     ResourceDoesNotExist,
 )
-from registry_core.domain.limits import MAX_RESPONSE_BYTES, S3_MAX_KEY_BYTES
+from registry_core.domain.limits import (
+    MAX_FAILURE_REASON_LENGTH,
+    MAX_RESPONSE_BYTES,
+    MAX_UPLOAD_RECORD_BYTES,
+    S3_MAX_KEY_BYTES,
+)
 from registry_core.domain.upload_plan import part_count, plan_parts
 from registry_core.domain.validation import (
     validate_alias_name,
@@ -72,10 +77,8 @@ DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
 S3_CALLS_IN_PARALLEL = 16
-# An upload record is one DynamoDB item (400 KB); a multipart upload id takes up to ~200 bytes of it.
-MAX_UPLOAD_RECORD_BYTES = 350 * 1024
+# What a multipart upload id (up to ~200 bytes) and its path key add to an upload record, at most.
 MULTIPART_ID_ALLOWANCE = 300
-MAX_FAILURE_REASON_LENGTH = 2000
 MAX_LISTED_UPLOADS = 100
 
 

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from registry_core.domain.limits import S3_MIN_PART_BYTES
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -20,7 +22,7 @@ COPY_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 COPY_PART_SIZE = 64 * 1024 * 1024
 HASH_CHUNK = 8 * 1024 * 1024
 # S3's smallest part (all but the last part of a multipart upload).
-MIN_PART_SIZE = 5 * 1024 * 1024
+MIN_PART_SIZE = S3_MIN_PART_BYTES
 
 
 class ObjectMissing(Exception):
