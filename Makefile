@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SMR_PORT ?= 5000
 
-.PHONY: run test lint typecheck unit integration e2e template bench clean
+.PHONY: run test lint typecheck unit integration e2e template bench openapi clean
 
 # uv installs this project's dependencies ~20x faster than pip; bootstrap it into its own venv.
 $(UV):
@@ -41,6 +41,10 @@ test: $(VENV)/.synced lint typecheck template
 
 bench: $(VENV)/.synced
 	$(PY) scripts/bench.py
+
+# The OpenAPI document of every route, from template.yaml and the request models (a test checks it is current).
+openapi: $(VENV)/.synced
+	$(PY) scripts/openapi.py
 
 clean:
 	rm -rf $(VENV) $(UV_DIR) .smr .aws-sam .mypy_cache .pytest_cache .ruff_cache

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from smr_local import sigv4
 from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
 from smr_local.events import LocalEventPumps, create_event_resources
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
+from smr_local.http_errors import make_api_server
 from smr_local.persistence import DEFAULT_AUTOSAVE_INTERVAL_S, Persistence
 from smr_local.queues import (
     QueuePollers,
@@ -224,7 +225,7 @@ def serve(options: Options) -> int:
     )
     pollers = QueuePollers(sqs_subscriptions(template, queues), lambda: aws.client("sqs"), loader, LOCAL_REGION)
     pollers.start()
-    http: BaseWSGIServer = make_server(options.host, options.port, api, threaded=True)
+    http: BaseWSGIServer = make_api_server(options.host, options.port, api)
     # A short poll interval only makes shutdown prompt; requests are served as they arrive either way.
     http_thread = threading.Thread(
         target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-http", daemon=True

@@ -121,11 +121,34 @@ def test_model_uris_parse(uri: str, expected: tuple[str, str]) -> None:
     assert parse_model_uri(uri) == expected
 
 
-def test_a_path_escaping_the_destination_is_refused() -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../etc/passwd",
+        "/etc/passwd",
+        "a/../../x",
+        "..\\..\\x",  # escapes on Windows, where the backslash separates
+        "a\\..\\..\\x",
+        "C:x",
+        "C:\\Windows\\x",
+        "c:/x",
+        "\\\\server\\share\\x",  # UNC
+        "//server/share/x",
+        "",
+        ".",
+    ],
+)
+def test_a_path_escaping_the_destination_is_refused_on_posix_and_windows(path: str, tmp_path: Path) -> None:
     from smr.artifacts import _safe_destination
 
     with pytest.raises(ArtifactIntegrityError):
-        _safe_destination(Path("/tmp/x"), "../etc/passwd")
+        _safe_destination(tmp_path, path)
+
+
+def test_a_nested_relative_path_lands_under_the_destination(tmp_path: Path) -> None:
+    from smr.artifacts import _safe_destination
+
+    assert _safe_destination(tmp_path, "sub dir/model.pkl") == tmp_path / "sub dir" / "model.pkl"
 
 
 def test_against_the_real_endpoints_a_multipart_upload_becomes_ready_and_downloads_verified(

@@ -76,7 +76,7 @@ def test_the_presigned_upload_handlers_round_trip_a_file(stack: Stack) -> None:
     status, created = stack.call("create_upload")
     assert status == 200, created
     (spec,) = created["files"]
-    assert requests.put(spec["url"], data=b"hello world", timeout=30).status_code == 200
+    assert requests.put(spec["url"], data=b"hello world", headers=spec["headers"], timeout=30).status_code == 200
     status, body = stack.call("complete_upload", upload_id=created["upload_id"])
     assert (status, body["model_version"]["status"]) == (200, "PENDING_REGISTRATION"), body
     stack.drain_copies()

@@ -208,7 +208,7 @@ def _upload(harness: Harness, files: dict[str, bytes], declared: dict[str, str] 
     for spec in answer["files"]:
         data = files[spec["path"]]
         if "url" in spec:
-            assert requests.put(spec["url"], data=data, timeout=30).status_code == 200
+            assert requests.put(spec["url"], data=data, headers=spec["headers"], timeout=30).status_code == 200
         else:
             size = spec["part_size"]
             parts[spec["path"]] = [

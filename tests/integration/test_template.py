@@ -87,6 +87,8 @@ EVENT_FUNCTIONS = {"PublishRegistryEventsFunction", "DeliverWebhooksFunction"}
 HTTP_FUNCTIONS = sorted(set(resources_of_type(stack_template(), FUNCTION_TYPE)) - EVENT_FUNCTIONS)
 READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
 WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
+# Operations that touch nothing of the stack (the OpenAPI document): no policy at all.
+RIGHTLESS_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "none"]
 
 
 def _function_id(operation: str) -> str:
@@ -102,7 +104,7 @@ def test_the_design_tables_list_every_operation() -> None:
     assert len(TRACKING_OPERATIONS) == 26
     assert len(EXTENSION_OPERATIONS) >= 4
     assert len(GOVERNANCE_OPERATIONS) == 13
-    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) == len(OPERATIONS)
+    assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) + len(RIGHTLESS_OPERATIONS) == len(OPERATIONS)
 
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
@@ -278,6 +280,11 @@ def test_no_function_may_scan_or_use_wildcards(function_id: str) -> None:
 @pytest.mark.parametrize("operation", READ_OPERATIONS)
 def test_read_functions_only_read(operation: str) -> None:
     assert policy_actions(stack_template(), _function_id(operation)) == READ_ACTIONS
+
+
+@pytest.mark.parametrize("operation", RIGHTLESS_OPERATIONS)
+def test_rightless_functions_have_no_rights(operation: str) -> None:
+    assert policy_actions(stack_template(), _function_id(operation)) == set()
 
 
 @pytest.mark.parametrize("operation", WRITE_OPERATIONS)

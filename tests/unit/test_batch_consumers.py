@@ -12,19 +12,11 @@ from typing import Any
 
 import pytest
 
-from registry_core.config import settings
 from registry_core.domain.entities import Caller
 from registry_core.service.events import EventPublisher
 from registry_core.store.messaging import InMemoryEventBus
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A handler reads its settings when imported; the services it would build are replaced in each test."""
-    monkeypatch.setenv("SMR_TABLE_NAME", "smr-unit-tests")
-    settings.cache_clear()
 
 
 def _handler_module(function: str) -> ModuleType:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
@@ -172,11 +172,15 @@ def upload(
 
                 tasks.append((local.path, index, send_part))
         else:
+            signed_headers: dict[str, str] = target.get("headers") or {}
 
-            def send_file(url: str = target["url"], local: LocalFile = local) -> None:
+            def send_file(
+                url: str = target["url"], local: LocalFile = local, headers: dict[str, str] = signed_headers
+            ) -> None:
                 # Streamed from disk (requests sends a file object in chunks, with its Content-Length).
                 with local.local.open("rb") as stream:
-                    response = session.put(url, data=stream, timeout=TRANSFER_TIMEOUT_S)
+                    # The URL is signed for these headers (the file's SHA-256); S3 refuses the PUT without them.
+                    response = session.put(url, data=stream, headers=headers, timeout=TRANSFER_TIMEOUT_S)
                 _check(response, f"upload of {local.path}")
                 progress_bar.advance(local.size)
 
@@ -198,10 +202,21 @@ def upload(
 
 
 def _safe_destination(dest: Path, relative: str) -> Path:
-    parts = PurePosixPath(relative).parts
-    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+    """Where a manifest's file goes under dest; refuses a path that could land anywhere else, on POSIX or Windows."""
+    posix, windows = PurePosixPath(relative), PureWindowsPath(relative)
+    if (
+        not posix.parts
+        or posix.is_absolute()
+        or windows.drive  # a drive (C:x) or a UNC share
+        or windows.is_absolute()
+        or "\\" in relative  # the separator of Windows
+        or any(part in ("..", ".") for part in posix.parts)
+    ):
         raise ArtifactIntegrityError(f"refusing to write outside the destination: {relative!r}")
-    return dest.joinpath(*parts)
+    target = dest.joinpath(*posix.parts)
+    if not target.resolve().is_relative_to(dest.resolve()):  # what the OS makes of it must stay inside
+        raise ArtifactIntegrityError(f"refusing to write outside the destination: {relative!r}")
+    return target
 
 
 @contextmanager

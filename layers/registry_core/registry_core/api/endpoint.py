@@ -15,7 +15,8 @@ from registry_core.api import events
 from registry_core.config import settings
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InternalError, InvalidParameterValue, RegistryError
-from registry_core.domain.validation import invalid_value, missing_value
+from registry_core.domain.validation import check_json_document, invalid_value, missing_value
+from registry_core.store.refusals import refused_input
 
 R = TypeVar("R", bound=BaseModel)
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -30,6 +31,7 @@ def _list_fields(model: type[BaseModel]) -> set[str]:
 def _raw_input(model: type[BaseModel], event: dict[str, Any]) -> dict[str, Any]:
     # Path parameters (/webhooks/{webhook_id}) take precedence over anything the body or query says.
     path = events.path_parameters(event)
+    check_json_document(path)
     if events.method(event) != "GET":
         return {**events.json_body(event), **path}
     # GET carries its parameters in the query string; lists as repeated keys, as MLflow's server reads them.
@@ -37,6 +39,7 @@ def _raw_input(model: type[BaseModel], event: dict[str, Any]) -> dict[str, Any]:
     query = {
         key: values if key in lists else values[0] for key, values in events.query_parameters(event).items() if values
     }
+    check_json_document(query)
     return {**query, **path}
 
 
@@ -85,10 +88,17 @@ def endpoint(request_model: type[R]) -> Callable[[Callable[[R, Caller], dict[str
                 response = json_response(200, operation(parse_request(request_model, event), caller))
             except RegistryError as error:
                 response = error_response(error)
-            except Exception:
-                # The details go to the log, never to the client.
-                logger.exception("unhandled error", extra={"request_id": caller.request_id})
-                response = error_response(InternalError("An internal error occurred; it has been logged."))
+            except Exception as error:
+                refused = refused_input(error)
+                if refused is not None:
+                    # A value DynamoDB refuses (an empty or oversize key, ...) on a path that does not check it
+                    # first: the client's error, answered as such, and logged so that the path gets its check.
+                    logger.warning("DynamoDB refused a request value", extra={"error": str(error)})
+                    response = error_response(refused)
+                else:
+                    # The details go to the log, never to the client.
+                    logger.exception("unhandled error", extra={"request_id": caller.request_id})
+                    response = error_response(InternalError("An internal error occurred; it has been logged."))
             logger.info(
                 "request",
                 extra={
@@ -103,6 +113,8 @@ def endpoint(request_model: type[R]) -> Callable[[Callable[[R, Caller], dict[str
             return response
 
         handler.__wrapped__ = operation  # type: ignore[attr-defined]
+        # What the route accepts: scripts/openapi.py documents every route from it.
+        handler.request_model = request_model  # type: ignore[attr-defined]
         return handler
 
     return decorate

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import MAX_REQUEST_BODY_BYTES
+from registry_core.domain.validation import load_json_object
 
 
 def method(event: dict[str, Any]) -> str:
@@ -27,18 +28,18 @@ def json_body(event: dict[str, Any]) -> dict[str, Any]:
     body = event.get("body")
     if not body:
         return {}
+    # Refused before any decoding when even its encoded length says too much (base64 is 4/3 of the bytes).
+    encoded_limit = MAX_REQUEST_BODY_BYTES * 4 // 3 + 4 if event.get("isBase64Encoded") else MAX_REQUEST_BODY_BYTES * 4
+    if len(body) > encoded_limit:
+        raise InvalidParameterValue(f"The request body exceeds {MAX_REQUEST_BODY_BYTES} bytes.")
     if event.get("isBase64Encoded"):
         try:
             body = base64.b64decode(body).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             raise InvalidParameterValue("The request body is not valid base64-encoded UTF-8.") from None
-    try:
-        parsed = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise InvalidParameterValue(f"The request body is not valid JSON: {error.msg}.") from None
-    if not isinstance(parsed, dict):
-        raise InvalidParameterValue("The request body must be a JSON object.")
-    return parsed
+    if len(body.encode("utf-8", errors="surrogatepass")) > MAX_REQUEST_BODY_BYTES:
+        raise InvalidParameterValue(f"The request body exceeds {MAX_REQUEST_BODY_BYTES} bytes.")
+    return load_json_object(body, "The request body")
 
 
 def principal(event: dict[str, Any]) -> str | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
 from registry_core.domain.governance import ModelMetric, ModelParam, PromotionPolicy, WebhookEventName, WebhookStatus
 from registry_core.domain.limits import (
+    S3_MAX_OBJECT_BYTES,
+    S3_MIN_PART_BYTES,
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
 )
+from registry_core.domain.validation import Int64, StoredFloat, Version
 
 # MLflow's server reads an absent (or null) optional string field as "" and stores that, so clients read back "".
 Text = Annotated[StrictStr, BeforeValidator(lambda value: "" if value is None else value)]
@@ -21,6 +24,10 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class NoParameters(Request):
+    """A route that takes no input."""
+
+
 class Tag(Request):
     key: StrictStr
     value: StrictStr
@@ -28,10 +35,6 @@ class Tag(Request):
 
 def tag_dict(tags: list[Tag]) -> dict[str, str]:
     return {tag.key: tag.value for tag in tags}
-
-
-# A version is a string in MLflow's protocol; plain HTTP callers often send a number, which we accept too.
-Version = StrictStr | int
 
 
 class CreateRegisteredModel(Request):
@@ -56,7 +59,7 @@ class ModelName(Request):
 
 class SearchRegisteredModels(Request):
     filter: StrictStr | None = None
-    max_results: int = SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT
+    max_results: Int64 = SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT
     order_by: list[StrictStr] = Field(default_factory=list)
     page_token: StrictStr | None = None
 
@@ -83,7 +86,7 @@ class SetRegisteredModelAlias(Request):
     version: Version
     # smr extensions (optional; MLflow's client never sends them): the version the alias must point to now
     # ("" or "none": must be unset), and a comment for the history record.
-    expected_version: Version | None = None
+    expected_version: StrictStr | StrictInt | None = None
     comment: StrictStr | None = None
 
 
@@ -122,7 +125,7 @@ class UpdateModelVersion(Request):
 
 class SearchModelVersions(Request):
     filter: StrictStr | None = None
-    max_results: int = SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT
+    max_results: Int64 = SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT
     order_by: list[StrictStr] = Field(default_factory=list)
     page_token: StrictStr | None = None
 
@@ -153,14 +156,14 @@ class DeleteModelVersionTag(Request):
 
 class UploadFile(Request):
     path: StrictStr
-    size: int = Field(ge=0)
+    size: Int64 = Field(ge=0, le=S3_MAX_OBJECT_BYTES)
     sha256: StrictStr = Field(pattern=r"^[0-9a-fA-F]{64}$")
 
 
 class CreateUpload(Request):
     name: StrictStr
     files: list[UploadFile]
-    multipart_threshold: int | None = Field(default=None, ge=5 * 1024 * 1024)
+    multipart_threshold: Int64 | None = Field(default=None, ge=S3_MIN_PART_BYTES)
 
 
 class CompleteUpload(Request):
@@ -173,7 +176,7 @@ class CompleteUpload(Request):
     run_id: StrictStr | None = None
     aliases: list[StrictStr] = Field(default_factory=list)
     stage: StrictStr | None = None
-    model_metrics: dict[StrictStr, float] = Field(default_factory=dict)
+    model_metrics: dict[StrictStr, StoredFloat] = Field(default_factory=dict)
     model_params: dict[StrictStr, StrictStr] = Field(default_factory=dict)
 
     def tag_map(self) -> dict[str, str]:
@@ -187,7 +190,7 @@ class UploadRef(Request):
 
 class ListUploads(Request):
     name: StrictStr
-    max_results: int = 100
+    max_results: Int64 = 100
 
 
 # -- smr extension: per-model permissions -----------------------------------------------------------------------
@@ -220,7 +223,7 @@ HistoryOrder = Literal["asc", "desc"]
 
 class RegisteredModelHistory(Request):
     name: StrictStr
-    max_results: int = 100
+    max_results: Int64 = 100
     page_token: StrictStr | None = None
     order: HistoryOrder = "asc"
 
@@ -228,7 +231,7 @@ class RegisteredModelHistory(Request):
 class ModelVersionHistory(Request):
     name: StrictStr
     version: Version
-    max_results: int = 100
+    max_results: Int64 = 100
     page_token: StrictStr | None = None
     order: HistoryOrder = "asc"
 
@@ -236,7 +239,7 @@ class ModelVersionHistory(Request):
 class RegisteredModelStateAt(Request):
     name: StrictStr
     # Milliseconds since the epoch, as MLflow's timestamps.
-    timestamp: int
+    timestamp: Int64
     alias: StrictStr | None = None
     stage: StrictStr | None = None
 
@@ -266,7 +269,7 @@ class CreateWebhook(Request):
 
 
 class ListWebhooks(Request):
-    max_results: int = 100
+    max_results: Int64 = 100
     page_token: StrictStr | None = None
 
 
@@ -291,4 +294,4 @@ class TestWebhook(Request):
 
 class WebhookDeliveries(Request):
     webhook_id: StrictStr
-    max_results: int = 100
+    max_results: Int64 = 100

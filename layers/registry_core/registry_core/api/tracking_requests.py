@@ -6,6 +6,7 @@ from pydantic import Field, StrictStr, model_validator
 
 from registry_core.api.requests import Request, Tag
 from registry_core.domain.limits import SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT, SEARCH_RUNS_MAX_RESULTS_DEFAULT
+from registry_core.domain.validation import Int64
 
 
 class CreateExperiment(Request):
@@ -23,7 +24,7 @@ class GetExperimentByName(Request):
 
 
 class SearchExperiments(Request):
-    max_results: int = SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT
+    max_results: Int64 = SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT
     page_token: StrictStr | None = None
     filter: StrictStr | None = None
     order_by: list[StrictStr] = Field(default_factory=list)
@@ -55,21 +56,21 @@ class CreateRun(Request):
     experiment_id: StrictStr | None = None
     user_id: StrictStr | None = None
     run_name: StrictStr | None = None
-    start_time: int | None = None
+    start_time: Int64 | None = None
     tags: list[Tag] = Field(default_factory=list)
 
 
 class UpdateRun(RunRequest):
     status: StrictStr | None = None
-    end_time: int | None = None
+    end_time: Int64 | None = None
     run_name: StrictStr | None = None
 
 
 class MetricIn(Request):
     key: StrictStr
     value: float
-    timestamp: int
-    step: int = 0
+    timestamp: Int64
+    step: Int64 = 0
     model_id: StrictStr | None = None
     dataset_name: StrictStr | None = None
     dataset_digest: StrictStr | None = None
@@ -129,7 +130,7 @@ class LogInputs(RunRequest):
 
 class ModelOutputIn(Request):
     model_id: StrictStr
-    step: int = 0
+    step: Int64 = 0
 
 
 class LogOutputs(RunRequest):
@@ -140,7 +141,7 @@ class SearchRuns(Request):
     experiment_ids: list[StrictStr] = Field(default_factory=list)
     filter: StrictStr | None = None
     run_view_type: StrictStr | None = None
-    max_results: int = SEARCH_RUNS_MAX_RESULTS_DEFAULT
+    max_results: Int64 = SEARCH_RUNS_MAX_RESULTS_DEFAULT
     order_by: list[StrictStr] = Field(default_factory=list)
     page_token: StrictStr | None = None
 
@@ -148,7 +149,7 @@ class SearchRuns(Request):
 class GetMetricHistory(RunRequest):
     metric_key: StrictStr
     page_token: StrictStr | None = None
-    max_results: int | None = None
+    max_results: Int64 | None = None
 
 
 class CreateLoggedModel(Request):
@@ -182,5 +183,5 @@ class DeleteLoggedModelTag(Request):
 class SearchLoggedModels(Request):
     experiment_ids: list[StrictStr] = Field(default_factory=list)
     filter: StrictStr | None = None
-    max_results: int | None = None
+    max_results: Int64 | None = None
     page_token: StrictStr | None = None

@@ -11,12 +11,17 @@ from __future__ import annotations
 import posixpath
 import re
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.domain.limits import MAX_UPLOAD_ID_LENGTH
+from registry_core.domain.limits import (
+    MAX_UPLOAD_ID_LENGTH,
+    MAX_UPLOAD_MANIFEST_BYTES,
+    S3_MAX_KEY_BYTES,
+    S3_MAX_OBJECT_BYTES,
+)
+from registry_core.domain.validation import Int64, StoredFloat, load_json_object
 
 MODELS_PREFIX = "models/"
 INCOMING_PREFIX = "incoming/"
@@ -28,6 +33,8 @@ MLMODEL_NAME = "MLmodel"
 TRIGGER_NAMES = (UPLOAD_MANIFEST_NAME, MLMODEL_NAME)
 # Any folder name a user may pick (spaces included), but one path segment, printable, and not "." or "..".
 _UPLOAD_ID = re.compile(r"^[^/\x00-\x1f\x7f]+$")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def version_prefix(model_uid: str, version: int) -> str:
@@ -67,8 +74,22 @@ def validate_upload_id(upload_id: str) -> str:
 
 
 def validate_relative_path(path: str) -> str:
-    """A file's path inside an upload: relative, normalized, no '..'; it becomes part of an S3 key."""
-    if not path or path.startswith("/") or posixpath.normpath(path) != path or path.split("/", maxsplit=1)[0] == "..":
+    """A file's path inside an upload or a version; it becomes part of an S3 key and of a downloader's local path.
+
+    Relative and normalized: no '..' or '.' segment, no empty segment, not absolute, no backslash (a Windows
+    separator), no drive letter, no control character, and short enough to fit an S3 key.
+    """
+    if (
+        not path
+        or path == "."
+        or path.startswith("/")
+        or "\\" in path
+        or _DRIVE.match(path)
+        or _CONTROL.search(path)
+        or posixpath.normpath(path) != path
+        or path.split("/", maxsplit=1)[0] == ".."
+        or len(path.encode("utf-8", errors="surrogatepass")) > S3_MAX_KEY_BYTES
+    ):
         raise InvalidParameterValue(f"Invalid file path {path!r}: it must be a normalized relative path.")
     return path
 
@@ -83,9 +104,16 @@ def parse_incoming_key(key: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
+def check_upload_manifest_size(size: int) -> None:
+    if size > MAX_UPLOAD_MANIFEST_BYTES:
+        raise InvalidParameterValue(
+            f"{UPLOAD_MANIFEST_NAME} has {size} bytes; it may have at most {MAX_UPLOAD_MANIFEST_BYTES}."
+        )
+
+
 class FileEntry(BaseModel):
     path: StrictStr
-    size: int = Field(ge=0)
+    size: Int64 = Field(ge=0, le=S3_MAX_OBJECT_BYTES)
     sha256: StrictStr = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -106,19 +134,13 @@ class UploadManifest(BaseModel):
     run_id: StrictStr | None = None
     aliases: list[StrictStr] = Field(default_factory=list)
     stage: StrictStr | None = None
-    model_metrics: dict[StrictStr, float] = Field(default_factory=dict)
+    model_metrics: dict[StrictStr, StoredFloat] = Field(default_factory=dict)
     model_params: dict[StrictStr, StrictStr] = Field(default_factory=dict)
 
     @classmethod
     def parse(cls, raw: bytes) -> UploadManifest:
-        import json
-
-        try:
-            document: Any = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidParameterValue(f"{UPLOAD_MANIFEST_NAME} is not valid JSON: {error}") from None
-        if not isinstance(document, dict):
-            raise InvalidParameterValue(f"{UPLOAD_MANIFEST_NAME} must be a JSON object.")
+        check_upload_manifest_size(len(raw))
+        document = load_json_object(raw, UPLOAD_MANIFEST_NAME) if raw.strip() else {}
         try:
             return cls.model_validate(document)
         except ValidationError as error:

@@ -1,6 +1,6 @@
 """Governance entities: the history of stage and alias changes, promotion policies, and registry events.
 
-Pure data and rules; imports nothing of the project but the domain's errors.
+Pure data and rules; imports nothing of the project but the domain (errors, limits, validated field types).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from registry_core.domain.limits import MAX_ENTITY_KEY_LENGTH, MAX_POLICY_RULES, MAX_POLICY_TARGETS
+from registry_core.domain.validation import Int64, StoredFloat
 
 # -- metrics and parameters of a version (MLflow 3's ModelMetric / ModelParam) ------------------------------------
 
@@ -21,9 +22,9 @@ class ModelMetric(BaseModel):
 
     key: StrictStr = Field(min_length=1, max_length=MAX_ENTITY_KEY_LENGTH)
     # DynamoDB numbers cannot be NaN or infinite (and a policy cannot compare them meaningfully).
-    value: float = Field(allow_inf_nan=False)
-    timestamp: int | None = None
-    step: int | None = None
+    value: StoredFloat
+    timestamp: Int64 | None = None
+    step: Int64 | None = None
     dataset_name: str | None = None
     dataset_digest: str | None = None
     model_id: str | None = None
@@ -84,7 +85,7 @@ class MetricRule(BaseModel):
     type: Literal["metric"]
     key: StrictStr = Field(min_length=1, max_length=MAX_ENTITY_KEY_LENGTH)
     op: Literal[">=", ">", "<=", "<", "==", "!="]
-    value: float = Field(allow_inf_nan=False)
+    value: StoredFloat
 
 
 class TagRule(BaseModel):

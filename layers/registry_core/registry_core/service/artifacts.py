@@ -15,11 +15,13 @@ conditions that a replay fails, and the status moves out of PENDING_REGISTRATION
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import posixpath
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from registry_core.domain.artifacts import (
@@ -33,6 +35,7 @@ from registry_core.domain.artifacts import (
     UploadManifest,
     UploadOrigin,
     UploadState,
+    check_upload_manifest_size,
     files_prefix,
     incoming_prefix,
     manifest_key,
@@ -49,18 +52,30 @@ from registry_core.domain.errors import (
     ResourceAlreadyExists,
     ResourceDoesNotExist,
 )
-from registry_core.domain.limits import MAX_FILES_PER_UPLOAD, MAX_LISTED_UPLOADS
+from registry_core.domain.limits import (
+    MAX_FAILURE_REASON_LENGTH,
+    MAX_FILES_PER_UPLOAD,
+    MAX_LISTED_UPLOADS,
+    MAX_RESPONSE_BYTES,
+    MAX_UPLOAD_RECORD_BYTES,
+    S3_MAX_KEY_BYTES,
+)
 from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.upload_plan import part_count, plan_parts
 from registry_core.domain.validation import validate_model_name
 from registry_core.service.registration import VersionRegistration, validate_requested
 from registry_core.store.base import ConcurrentModification, RegistryStore
-from registry_core.store.objects import ArtifactObjects, ObjectMissing, part_size_for
+from registry_core.store.objects import ArtifactObjects, ObjectMissing, checksum_header
 from registry_core.store.queues import CopyQueue
 
 LOGGER = logging.getLogger("smr.artifacts")
 
 DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
+S3_CALLS_IN_PARALLEL = 16
+# What a multipart upload id (up to ~200 bytes) and its path key add to an upload record, at most.
+MULTIPART_ID_ALLOWANCE = 300
 
 
 def _now_ms() -> int:
@@ -181,6 +196,14 @@ class ArtifactService:
             sources = {path: sources[path] for path in declared}
         if not sources:
             raise _CopyRejected("there are no objects at the source")
+        if len(sources) > MAX_FILES_PER_UPLOAD:
+            raise _CopyRejected(f"{len(sources)} objects; a version may hold at most {MAX_FILES_PER_UPLOAD} files")
+        for path in sources:
+            # Keys are anyone's choice under incoming/ (e.g. incoming/m/u/../../x): the same rule as uploads.
+            try:
+                validate_relative_path(path)
+            except InvalidParameterValue as error:
+                raise _CopyRejected(error.message) from None
         destination = files_prefix(model_uid, version)
         entries = []
         for path, source_key in sorted(sources.items()):
@@ -198,7 +221,7 @@ class ArtifactService:
     def _source_objects(self, bucket: str, key: str) -> dict[str, str]:
         """Relative path -> key of what a source URI names: a prefix (a folder), or else one object."""
         prefix = key.rstrip("/") + "/" if key else ""
-        listed = self._objects.list_objects(bucket, prefix)
+        listed = self._objects.list_objects(bucket, prefix, limit=MAX_FILES_PER_UPLOAD + 1)
         if listed:
             return {item.key.removeprefix(prefix): item.key for item in listed if not item.key.endswith("/")}
         if key and not key.endswith("/"):
@@ -232,43 +255,22 @@ class ArtifactService:
             authorize(model, self._caller, needed)
 
     def create_upload(self, name: str, files: list[FileEntry], multipart_threshold: int | None) -> dict[str, Any]:
+        """Presigned URLs for each file (or each part of a large one), bound to its declared size and SHA-256."""
         validate_model_name(name)
         self._check_model_access(name, PermissionLevel.EDIT)
-        if not files:
-            raise InvalidParameterValue("An upload needs at least one file.")
-        if len(files) > MAX_FILES_PER_UPLOAD:
-            raise InvalidParameterValue(f"An upload may hold at most {MAX_FILES_PER_UPLOAD} files.")
         paths = [validate_relative_path(entry.path) for entry in files]
         if len(set(paths)) != len(paths):
             raise InvalidParameterValue("Each file of an upload must have its own path.")
         threshold = multipart_threshold or DEFAULT_MULTIPART_THRESHOLD
+        part_sizes = plan_parts(files, threshold, min(threshold, DEFAULT_PART_SIZE))
         upload_id = uuid.uuid4().hex
         prefix = incoming_prefix(name, upload_id)
+        for path in paths:
+            if len((prefix + path).encode("utf-8")) > S3_MAX_KEY_BYTES:
+                raise InvalidParameterValue(
+                    f"File {path!r} of model {name!r} makes an S3 key above {S3_MAX_KEY_BYTES} bytes; shorten it."
+                )
         now = self._clock()
-        answers: list[dict[str, Any]] = []
-        multipart: dict[str, str] = {}
-        for entry in files:
-            key = prefix + entry.path
-            if entry.size > threshold:
-                part_size = part_size_for(entry.size, min(threshold, DEFAULT_PART_SIZE))
-                multipart_id = self._objects.start_multipart(self._bucket, key)
-                multipart[entry.path] = multipart_id
-                count = max(1, -(-entry.size // part_size))
-                answers.append(
-                    {
-                        "path": entry.path,
-                        "multipart_upload_id": multipart_id,
-                        "part_size": part_size,
-                        "part_urls": [
-                            self._objects.presign_part(self._bucket, key, multipart_id, number, self._url_expiry_s)
-                            for number in range(1, count + 1)
-                        ],
-                    }
-                )
-            else:
-                answers.append(
-                    {"path": entry.path, "url": self._objects.presign_put(self._bucket, key, self._url_expiry_s)}
-                )
         record = Upload(
             name=name,
             upload_id=upload_id,
@@ -277,10 +279,62 @@ class ArtifactService:
             created_timestamp=now,
             last_updated_timestamp=now,
             files=list(files),
-            multipart=multipart,
         )
-        self._registry.commit_upload(record, None)
-        return {"upload_id": upload_id, "files": answers, "expires_at": now + self._url_expiry_s * 1000}
+        # The record is one DynamoDB item; refuse before any S3 call rather than fail to write it afterwards.
+        if len(record.model_dump_json()) + len(part_sizes) * MULTIPART_ID_ALLOWANCE > MAX_UPLOAD_RECORD_BYTES:
+            raise InvalidParameterValue(
+                "This upload's file list is too long to record; send fewer files or shorter paths."
+            )
+        answers: list[dict[str, Any]] = []
+        for entry in files:
+            key = prefix + entry.path
+            part_size = part_sizes.get(entry.path)
+            if part_size is None:
+                url = self._objects.presign_put(self._bucket, key, self._url_expiry_s, entry.size, entry.sha256)
+                answers.append(
+                    {"path": entry.path, "url": url, "headers": {CHECKSUM_HEADER: checksum_header(entry.sha256)}}
+                )
+                continue
+            multipart_id = self._objects.start_multipart(self._bucket, key)
+            record.multipart[entry.path] = multipart_id
+            count = part_count(entry.size, part_size)
+            answers.append(
+                {
+                    "path": entry.path,
+                    "multipart_upload_id": multipart_id,
+                    "part_size": part_size,
+                    "part_urls": [
+                        self._objects.presign_part(
+                            self._bucket,
+                            key,
+                            multipart_id,
+                            number,
+                            min(part_size, entry.size - (number - 1) * part_size),
+                            self._url_expiry_s,
+                        )
+                        for number in range(1, count + 1)
+                    ],
+                }
+            )
+        answer = {"upload_id": upload_id, "files": answers, "expires_at": now + self._url_expiry_s * 1000}
+        if len(json.dumps(answer)) > MAX_RESPONSE_BYTES:
+            self._abort_multiparts(prefix, record.multipart)
+            raise InvalidParameterValue(
+                f"The URLs of this upload would exceed {MAX_RESPONSE_BYTES} bytes; send fewer files or shorter paths."
+            )
+        try:
+            self._registry.commit_upload(record, None)
+        except Exception:
+            self._abort_multiparts(prefix, record.multipart)
+            raise
+        return answer
+
+    def _abort_multiparts(self, prefix: str, multipart: dict[str, str]) -> None:
+        for path, multipart_id in multipart.items():
+            try:
+                self._objects.abort_multipart(self._bucket, prefix + path, multipart_id)
+            except Exception:  # S3's lifecycle rule removes what is left of an abandoned multipart upload
+                LOGGER.warning("could not abort the multipart upload of %s%s", prefix, path, exc_info=True)
 
     def complete_upload(
         self, name: str, upload_id: str, parts: dict[str, list[str]], requested: UploadManifest
@@ -297,21 +351,36 @@ class ArtifactService:
         if upload.state is UploadState.FAILED:
             raise InvalidParameterValue(f"Upload {upload_id} failed: {upload.reason}")
         validate_requested(requested)
-        for path, multipart_id in upload.multipart.items():
+        for path in upload.multipart:
             if path not in parts:
                 raise InvalidParameterValue(f"Missing the part ETags of {path!r} (uploaded in parts).")
-            self._objects.complete_multipart(self._bucket, prefix + path, multipart_id, parts[path])
-        for entry in upload.files:
-            try:
-                found = self._objects.head(self._bucket, prefix + entry.path)
-            except ObjectMissing:
-                raise InvalidParameterValue(f"File {entry.path!r} of upload {upload_id} was not uploaded.") from None
-            if found.size != entry.size:
-                raise InvalidParameterValue(
-                    f"File {entry.path!r} of upload {upload_id} has {found.size} bytes; {entry.size} were declared."
+        # Up to MAX_FILES_PER_UPLOAD S3 calls: side by side, so the request stays well within API Gateway's 30 s.
+        with ThreadPoolExecutor(S3_CALLS_IN_PARALLEL) as pool:
+            list(
+                pool.map(
+                    lambda item: self._objects.complete_multipart(
+                        self._bucket, prefix + item[0], item[1], parts[item[0]]
+                    ),
+                    upload.multipart.items(),
                 )
+            )
+            problems = [
+                problem for problem in pool.map(lambda entry: self._check_uploaded(prefix, entry), upload.files)
+            ]
+        first = next((problem for problem in problems if problem), None)
+        if first is not None:
+            raise InvalidParameterValue(f"{first} (upload {upload_id})")
         upload.requested = requested
         return self._register(upload, s3_uri(self._bucket, prefix.rstrip("/")))
+
+    def _check_uploaded(self, prefix: str, entry: FileEntry) -> str | None:
+        try:
+            found = self._objects.head(self._bucket, prefix + entry.path)
+        except ObjectMissing:
+            return f"File {entry.path!r} was not uploaded."
+        if found.size != entry.size:
+            return f"File {entry.path!r} has {found.size} bytes; {entry.size} were declared."
+        return None
 
     def _register(self, upload: Upload, source: str) -> ModelVersion:
         """Steps 1 and 2 of the module's docstring, for an upload (the model is created if need be)."""
@@ -384,6 +453,7 @@ class ArtifactService:
                 except ObjectMissing:
                     pass
             else:
+                check_upload_manifest_size(found.size)  # before reading it: a huge one is never read at all
                 upload.requested = UploadManifest.parse(self._objects.read(bucket, key))
             validate_requested(upload.requested)
         except ObjectMissing as error:
@@ -435,7 +505,9 @@ class ArtifactService:
         failed = upload.model_copy(
             update={
                 "state": UploadState.FAILED,
-                "reason": reason,
+                # Bounded, and without what was asked for: the record must fit its item whatever the upload held.
+                "reason": reason[:MAX_FAILURE_REASON_LENGTH],
+                "requested": UploadManifest(),
                 "rev": (expected_rev + 1) if expected_rev is not None else 0,
                 "last_updated_timestamp": self._clock(),
             }

@@ -43,6 +43,7 @@ from registry_core.domain.limits import (
     WEBHOOK_LIST_MAX_RESULTS_THRESHOLD,
 )
 from registry_core.service import page_tokens
+from registry_core.service.public_addresses import is_public
 from registry_core.store.base import ConcurrentModification
 from registry_core.store.messaging import WebhookQueue
 from registry_core.store.webhooks import WebhookStore
@@ -94,9 +95,7 @@ def validate_webhook_url(url: str, *, allow_loopback: bool = False) -> list[str]
     for *_, sockaddr in resolved:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         checked.append(str(address))
-        if allow_loopback and address.is_loopback:
-            continue
-        if not address.is_global or address.is_multicast:
+        if not is_public(address, allow_loopback=allow_loopback):
             raise InvalidParameterValue(
                 f"Webhook URL host {parts.hostname!r} resolves to a non-public address ({address})."
             )

@@ -10,6 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import (
+    DYNAMODB_NUMBER_MAX_DIGITS,
+    DYNAMODB_NUMBER_MAX_MAGNITUDE,
+    DYNAMODB_NUMBER_MIN_MAGNITUDE,
+)
+
 
 def to_attribute(value: Any) -> dict[str, Any]:
     if value is None:
@@ -19,15 +26,30 @@ def to_attribute(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, int):
-        return {"N": str(value)}
+        return {"N": _number_text(Decimal(value))}
     if isinstance(value, float | Decimal):
         # repr of a float is its shortest exact decimal form; DynamoDB numbers are decimals.
-        return {"N": str(Decimal(repr(value)) if isinstance(value, float) else value)}
+        return {"N": _number_text(Decimal(repr(value)) if isinstance(value, float) else value)}
     if isinstance(value, dict):
         return {"M": {str(key): to_attribute(item) for key, item in value.items()}}
     if isinstance(value, list | tuple):
         return {"L": [to_attribute(item) for item in value]}
     raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
+
+
+def _number_text(number: Decimal) -> str:
+    # DynamoDB refuses what does not fit; moto (behind `make run`) keeps it and then cannot read it back. Refusing
+    # here makes both behave as DynamoDB does, before anything is written.
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0") if number.is_finite() else ""
+    digits = len(significant)
+    magnitude = abs(number)
+    if (
+        not number.is_finite()
+        or digits > DYNAMODB_NUMBER_MAX_DIGITS
+        or (magnitude and not DYNAMODB_NUMBER_MIN_MAGNITUDE <= magnitude <= DYNAMODB_NUMBER_MAX_MAGNITUDE)
+    ):
+        raise InvalidParameterValue(f"The request holds a number the registry cannot store: {str(number)[:50]}.")
+    return str(number)
 
 
 def from_attribute(attribute: dict[str, Any]) -> Any:

@@ -29,6 +29,7 @@ from registry_core.store.base import (
     ResumeKey,
     Write,
 )
+from registry_core.store.refusals import raise_if_permanent
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -301,6 +302,7 @@ class DynamoDbRegistryStore(RegistryStore):
                 ClientRequestToken=uuid.uuid4().hex,
             )
         except ClientError as error:
+            raise_if_permanent(error)
             code = error.response.get("Error", {}).get("Code", "")
             message = error.response.get("Error", {}).get("Message", "")
             if code in (
@@ -308,11 +310,7 @@ class DynamoDbRegistryStore(RegistryStore):
                 "ConditionalCheckFailedException",
                 "TransactionConflictException",
             ):
-                if "ValidationError" in message or "size" in message.lower():
-                    raise ItemTooLarge(message) from error
                 raise ConcurrentModification(message) from error
-            if code == "ValidationException" and "size" in message.lower():
-                raise ItemTooLarge(message) from error
             raise
 
     def _conditional_model_put(self, model: RegisteredModel, expected_rev: int | None) -> dict[str, Any]:

@@ -6,11 +6,13 @@ parallel above it, so an object of any size (S3's 5 GB CopyObject limit included
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from registry_core.domain.limits import S3_MIN_PART_BYTES
 from registry_core.store import clients
 
 if TYPE_CHECKING:
@@ -20,9 +22,8 @@ if TYPE_CHECKING:
 COPY_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 COPY_PART_SIZE = 64 * 1024 * 1024
 HASH_CHUNK = 8 * 1024 * 1024
-# S3's limits on multipart uploads.
-MIN_PART_SIZE = 5 * 1024 * 1024
-MAX_PARTS = 10_000
+# S3's smallest part (all but the last part of a multipart upload).
+MIN_PART_SIZE = S3_MIN_PART_BYTES
 
 
 class ObjectMissing(Exception):
@@ -78,8 +79,8 @@ class ArtifactObjects:
                 raise ObjectMissing(f"s3://{bucket}/{key}: {_error_code(error)}") from error
             raise
 
-    def list_objects(self, bucket: str, prefix: str) -> list[ObjectInfo]:
-        """Every object under prefix, in key order."""
+    def list_objects(self, bucket: str, prefix: str, limit: int | None = None) -> list[ObjectInfo]:
+        """Every object under prefix (or the first `limit`), in key order."""
         from botocore.exceptions import ClientError
 
         found: list[ObjectInfo] = []
@@ -89,6 +90,8 @@ class ArtifactObjects:
                     ObjectInfo(key=item["Key"], size=int(item["Size"]), etag=item["ETag"].strip('"'))
                     for item in page.get("Contents", [])
                 )
+                if limit is not None and len(found) >= limit:
+                    return found[:limit]
         except ClientError as error:
             if _error_code(error) in _MISSING_CODES:
                 raise ObjectMissing(f"s3://{bucket}/{prefix}: {_error_code(error)}") from error
@@ -133,9 +136,16 @@ class ArtifactObjects:
 
     # -- presigned transfers -------------------------------------------------------------------------------
 
-    def presign_put(self, bucket: str, key: str, expires_s: int) -> str:
+    def presign_put(self, bucket: str, key: str, expires_s: int, size: int, sha256_hex: str) -> str:
+        """A PUT URL that S3 honours only for exactly `size` bytes with this SHA-256.
+
+        Content-Length and x-amz-checksum-sha256 are signed into the URL: the uploader must send both (the checksum
+        as `checksum_header`), and S3 refuses a body of another length or digest.
+        """
         return self._client.generate_presigned_url(
-            "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_s
+            "put_object",
+            Params={"Bucket": bucket, "Key": key, "ContentLength": size, "ChecksumSHA256": checksum_header(sha256_hex)},
+            ExpiresIn=expires_s,
         )
 
     def presign_get(self, bucket: str, key: str, expires_s: int) -> str:
@@ -146,12 +156,24 @@ class ArtifactObjects:
     def start_multipart(self, bucket: str, key: str) -> str:
         return self._client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
 
-    def presign_part(self, bucket: str, key: str, multipart_upload_id: str, part_number: int, expires_s: int) -> str:
+    def presign_part(
+        self, bucket: str, key: str, multipart_upload_id: str, part_number: int, size: int, expires_s: int
+    ) -> str:
+        """A part's PUT URL, bound to the part's length (Content-Length is signed)."""
         return self._client.generate_presigned_url(
             "upload_part",
-            Params={"Bucket": bucket, "Key": key, "UploadId": multipart_upload_id, "PartNumber": part_number},
+            Params={
+                "Bucket": bucket,
+                "Key": key,
+                "UploadId": multipart_upload_id,
+                "PartNumber": part_number,
+                "ContentLength": size,
+            },
             ExpiresIn=expires_s,
         )
+
+    def abort_multipart(self, bucket: str, key: str, multipart_upload_id: str) -> None:
+        self._client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=multipart_upload_id)
 
     def complete_multipart(self, bucket: str, key: str, multipart_upload_id: str, etags: list[str]) -> None:
         from botocore.exceptions import ClientError
@@ -172,7 +194,6 @@ class ArtifactObjects:
             raise
 
 
-def part_size_for(size: int, requested: int) -> int:
-    """A part size S3 accepts for an object of `size` bytes: at least 5 MiB, and at most 10,000 parts."""
-    needed = -(-size // MAX_PARTS)
-    return max(MIN_PART_SIZE, requested, needed)
+def checksum_header(sha256_hex: str) -> str:
+    """The value of x-amz-checksum-sha256 for a hex SHA-256: the digest's bytes in base64."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")

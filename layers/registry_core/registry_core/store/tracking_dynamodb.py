@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.tracking import Experiment, LoggedModel, Metric, Run
 from registry_core.store import clients, keys, tracking_items
-from registry_core.store.base import ItemTooLarge
 from registry_core.store.dynamodb import batch_write
 from registry_core.store.items import serialize
+from registry_core.store.refusals import raise_if_permanent
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
 if TYPE_CHECKING:
@@ -100,21 +100,25 @@ class DynamoDbTrackingStore(TrackingStore):
         try:
             response = self._client.update_item(**arguments)
         except ClientError as error:
-            message = str(error.response.get("Error", {}).get("Message", ""))
-            if _error_code(error) == "ValidationException" and "size" in message.lower():
-                raise ItemTooLarge(message) from error
+            raise_if_permanent(error)
             raise
         return response.get("Attributes") if return_item else None
 
     def _batch_put(self, item_list: list[dict[str, Any]]) -> None:
-        if len(item_list) == 1:
-            # One point (log-metric) is a plain put: no BatchWriteItem right needed, and one round trip.
-            self.round_trips += 1
-            self._client.put_item(TableName=self._table, Item=item_list[0])
-            return
-        self.round_trips += batch_write(
-            self._client, self._table, [{"PutRequest": {"Item": item}} for item in item_list]
-        )
+        from botocore.exceptions import ClientError
+
+        try:
+            if len(item_list) == 1:
+                # One point (log-metric) is a plain put: no BatchWriteItem right needed, and one round trip.
+                self.round_trips += 1
+                self._client.put_item(TableName=self._table, Item=item_list[0])
+                return
+            self.round_trips += batch_write(
+                self._client, self._table, [{"PutRequest": {"Item": item}} for item in item_list]
+            )
+        except ClientError as error:
+            raise_if_permanent(error)
+            raise
 
     # -- experiments ---------------------------------------------------------------------------------------
 
@@ -154,6 +158,7 @@ class DynamoDbTrackingStore(TrackingStore):
                 ]
             )
         except ClientError as error:
+            raise_if_permanent(error)
             if _error_code(error) not in _CONDITION_FAILED:
                 raise
             reasons = error.response.get("CancellationReasons") or []
@@ -166,6 +171,8 @@ class DynamoDbTrackingStore(TrackingStore):
         return tracking_items.experiment_from_item(item) if item else None
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        if not name:
+            return None  # no experiment has an empty name, and DynamoDB refuses an empty key value
         # The index answers in one round trip; it lags a write a little, so a miss is confirmed on the name claim.
         self.round_trips += 1
         response = self._client.query(
@@ -220,6 +227,7 @@ class DynamoDbTrackingStore(TrackingStore):
                 ]
             )
         except ClientError as error:
+            raise_if_permanent(error)
             if _error_code(error) in _CONDITION_FAILED:
                 raise NameTaken(new_name) from error
             raise

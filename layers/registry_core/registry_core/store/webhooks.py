@@ -10,6 +10,7 @@ from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import DeliveryAttempt, Webhook
 from registry_core.store import clients, items, keys
 from registry_core.store.base import ConcurrentModification, ResumeKey
+from registry_core.store.refusals import raise_if_permanent
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -78,6 +79,7 @@ class DynamoDbWebhookStore(WebhookStore):
         try:
             self._client.put_item(TableName=self._table, Item=webhook_to_item(webhook), ConditionExpression=condition)
         except ClientError as error:
+            raise_if_permanent(error)
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise ConcurrentModification(f"webhook {webhook.webhook_id}") from error
             raise
