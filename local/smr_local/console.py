@@ -15,6 +15,7 @@ rebinding page cannot reach the console or its cookie.
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import io
 import json
 import logging
@@ -23,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -32,30 +34,19 @@ from botocore.credentials import Credentials
 from werkzeug.wrappers import Request, Response
 
 from smr_local import sigv4
+from smr_local.gateway import to_http_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOGGER = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "functions" / "serve_console" / "static"
+# The console's files are served by the very function that serves them in AWS (functions/serve_console).
+CONSOLE_FUNCTION = Path(__file__).resolve().parents[2] / "functions" / "serve_console" / "app.py"
 COOKIE_NAME = "smr_console"
 CSRF_HEADER = "X-SMR-Console"
 SESSION_PATH = "/console/session"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
-# Static files the console serves; anything else under /console/ is a 404 (no directory listing, no dotfiles).
-STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 @dataclass
@@ -115,8 +106,13 @@ def _same_origin(request: Request) -> bool:
     return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
-def _plain(status: int, text: str) -> Response:
-    return Response(text + "\n", status=status, content_type="text/plain; charset=utf-8", headers=SECURITY_HEADERS)
+def load_console_function(path: Path = CONSOLE_FUNCTION) -> ModuleType:
+    """The console function's module, imported by file path as the gateway imports handlers."""
+    spec = importlib.util.spec_from_file_location("smr_serve_console", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class LocalConsole:
@@ -127,22 +123,19 @@ class LocalConsole:
         api: WSGIApplication,
         sessions: ConsoleSessions | None,
         region: str,
-        static_dir: Path = STATIC_DIR,
+        console_function: ModuleType | None = None,
         announce: Callable[[str], None] | None = None,
     ) -> None:
         """`sessions` None: the server accepts unsigned requests anyway (--no-auth), so no sign-in is needed."""
         self._api = api
         self._sessions = sessions
         self._region = region
-        self._static_dir = static_dir.resolve()
+        self._function = console_function or load_console_function()
         self._announce = announce
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        path = request.path
-        if path == "/" or path.startswith("/console/"):
-            if not _is_loopback(request.host):
-                return _plain(403, "The console answers only on a loopback address.")(environ, start_response)
+        if request.path == "/" or request.path.startswith("/console/"):
             return self._console(request)(environ, start_response)
         if self._sessions is not None and "HTTP_AUTHORIZATION" not in environ:
             session = request.cookies.get(COOKIE_NAME)
@@ -155,25 +148,33 @@ class LocalConsole:
                 sign_as(environ, request.get_data(cache=True), self._sessions.credential, self._region)
         return self._api(environ, start_response)
 
+    def _plain(self, status: int, text: str) -> Response:
+        headers = self._function.security_headers(self._region)
+        return Response(text + "\n", status=status, content_type="text/plain; charset=utf-8", headers=headers)
+
     def _console(self, request: Request) -> Response:
+        if not _is_loopback(request.host):
+            return self._plain(403, "The console answers only on a loopback address.")
         if request.method not in ("GET", "HEAD"):
-            return _plain(405, "The console's pages are read with GET.")
-        if request.path == "/":
-            token = request.args.get("token")
-            if token is not None:
-                return self._sign_in(request, token)
-            return self._static("index.html")
+            return self._plain(405, "The console's pages are read with GET.")
+        if request.path == "/" and "token" in request.args:
+            return self._sign_in(request, request.args["token"])
         if request.path == SESSION_PATH:
             return self._session(request)
-        return self._static(request.path.removeprefix("/console/"))
+        # What API Gateway would hand the function for GET / and GET /console/{proxy+}.
+        event = {"rawPath": request.path, "pathParameters": {"proxy": request.path.removeprefix("/console/")}}
+        if request.path == "/":
+            event["pathParameters"] = {}
+        return to_http_response(self._function.handler(event, None))
 
     def _sign_in(self, request: Request, token: str) -> Response:
         session = self._sessions.exchange(token) if self._sessions is not None else None
         if session is None:
-            return _plain(
+            return self._plain(
                 403, "This sign-in link is not valid (each one works once). Use the latest link the server printed."
             )
-        response = Response(status=303, headers={**SECURITY_HEADERS, "Location": "/#/models"})
+        headers = {**self._function.security_headers(self._region), "Location": "/#/models"}
+        response = Response(status=303, headers=headers)
         response.set_cookie(COOKIE_NAME, session, httponly=True, samesite="Strict", path="/")
         if self._announce is not None and self._sessions is not None:
             self._announce(f"{request.host_url}?token={self._sessions.token}")
@@ -188,21 +189,5 @@ class LocalConsole:
             answer.update(mode="cookie", user=self._sessions.credential.user_name)
         else:
             answer["mode"] = "signin"
-        headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+        headers = {**self._function.security_headers(self._region), "Cache-Control": "no-store"}
         return Response(json.dumps(answer), content_type="application/json", headers=headers)
-
-    def _static(self, relative: str) -> Response:
-        candidate = (self._static_dir / relative).resolve()
-        suffix = candidate.suffix
-        if (
-            not candidate.is_relative_to(self._static_dir)
-            or suffix not in STATIC_TYPES
-            or any(part.startswith(".") for part in candidate.relative_to(self._static_dir).parts)
-            or not candidate.is_file()
-        ):
-            return _plain(404, "Not found.")
-        return Response(
-            candidate.read_bytes(),
-            content_type=f"{STATIC_TYPES[suffix]}; charset=utf-8",
-            headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,7 +11,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
 from smr_local import sigv4
-from smr_local.console import CONTENT_SECURITY_POLICY, ConsoleSessions, LocalConsole
+from smr_local.console import ConsoleSessions, LocalConsole
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -56,12 +55,8 @@ def sessions() -> ConsoleSessions:
 
 
 @pytest.fixture
-def console(api: RecordingApi, sessions: ConsoleSessions, tmp_path: Path) -> Client:
-    (tmp_path / "index.html").write_text("<!doctype html><title>smr</title>")
-    (tmp_path / "app.js").write_text("export {};")
-    (tmp_path / ".secret.js").write_text("hidden")
-    (tmp_path.parent / "outside.js").write_text("outside")
-    return Client(LocalConsole(api, sessions, REGION, static_dir=tmp_path))
+def console(api: RecordingApi, sessions: ConsoleSessions) -> Client:
+    return Client(LocalConsole(api, sessions, REGION))
 
 
 def _signed_in(console: Client, sessions: ConsoleSessions) -> None:
@@ -111,11 +106,12 @@ def test_the_console_answers_only_on_loopback(console: Client, sessions: Console
 def test_static_files_carry_a_strict_policy_and_nothing_else_is_served(console: Client) -> None:
     page = console.get("/", base_url=BASE)
     assert page.status_code == 200
-    assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe" not in CONTENT_SECURITY_POLICY
+    assert b'<script type="module" src="/console/js/main.js">' in page.data
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe" not in policy and "default-src 'none'" in policy
     assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert console.get("/console/app.js", base_url=BASE).headers["Content-Type"].startswith("text/javascript")
-    for path in ("/console/.secret.js", "/console/../outside.js", "/console/%2e%2e/outside.js", "/console/missing.js"):
+    assert console.get("/console/js/main.js", base_url=BASE).headers["Content-Type"].startswith("text/javascript")
+    for path in ("/console/../app.py", "/console/%2e%2e/app.py", "/console/js/missing.js", "/console/app.css.map"):
         assert console.get(path, base_url=BASE).status_code == 404, path
     assert console.post("/", base_url=BASE).status_code == 405
 
