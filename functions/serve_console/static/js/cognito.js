@@ -17,12 +17,12 @@ async function credentialsFor(config, username, password) {
   const idp = `https://cognito-idp.${config.region}.amazonaws.com/`;
   const identity = `https://cognito-identity.${config.region}.amazonaws.com/`;
   const auth = await awsJson(idp, "AWSCognitoIdentityProviderService.InitiateAuth", {
-    AuthFlow: "USER_PASSWORD_AUTH", ClientId: config.userPoolClientId,
+    AuthFlow: "USER_PASSWORD_AUTH", ClientId: config.user_pool_client_id,
     AuthParameters: { USERNAME: username, PASSWORD: password },
   });
   if (!auth.AuthenticationResult) throw new Error(`Cognito asks for ${auth.ChallengeName}; complete it in the hosted UI first.`);
-  const logins = { [`cognito-idp.${config.region}.amazonaws.com/${config.userPoolId}`]: auth.AuthenticationResult.IdToken };
-  const { IdentityId } = await awsJson(identity, "AWSCognitoIdentityService.GetId", { IdentityPoolId: config.identityPoolId, Logins: logins });
+  const logins = { [`cognito-idp.${config.region}.amazonaws.com/${config.user_pool_id}`]: auth.AuthenticationResult.IdToken };
+  const { IdentityId } = await awsJson(identity, "AWSCognitoIdentityService.GetId", { IdentityPoolId: config.identity_pool_id, Logins: logins });
   const { Credentials } = await awsJson(identity, "AWSCognitoIdentityService.GetCredentialsForIdentity", { IdentityId, Logins: logins });
   return { accessKeyId: Credentials.AccessKeyId, secretAccessKey: Credentials.SecretKey, sessionToken: Credentials.SessionToken };
 }
