@@ -14,6 +14,9 @@ HOSTILE_DESCRIPTION = (
     "Detects **fraud** in card payments.\n\n- owner: risk team\n- see [the runbook](https://example.com/runbook)\n\n"
     '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> [x](javascript:window.__pwned=1)'
 )
+WEBHOOK = "deploy-hook"
+# Nothing listens on the discard port: every delivery fails, and the delivery log says so.
+WEBHOOK_URL = "http://127.0.0.1:9/hook"
 PRODUCTION_POLICY = {
     "stage:Production": [
         {"type": "metric", "key": "accuracy", "op": ">=", "value": 0.95},
@@ -40,6 +43,11 @@ class Api:
 def seed(api: Api, bob: Api) -> None:
     """fraud-detector: v1 in Production, v2 in Staging (good metrics, not validated), v3 validated; a policy."""
     mlflow, smr = "/api/2.0/mlflow", "/api/2.0/smr"
+    api.call(
+        "POST",
+        f"{mlflow}/webhooks",
+        {"name": WEBHOOK, "url": WEBHOOK_URL, "events": [{"entity": "model_version", "action": "created"}]},
+    )
     api.call(
         "POST",
         f"{mlflow}/registered-models/create",

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import BOB, api_as, new_page, screenshot
-from tests.browser.seed import MODEL, PRIVATE_MODEL
+from tests.browser.seed import MODEL, PRIVATE_MODEL, WEBHOOK, WEBHOOK_URL
 from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.browser
@@ -131,6 +131,32 @@ def test_a_stale_alias_move_gets_a_conflict_not_an_overwrite(local_page: Page, s
     assert {"alias": "champion", "version": "3"} in model["aliases"]
 
 
+def test_the_events_page_shows_the_webhooks_and_their_failed_deliveries(local_page: Page, server: LocalServer) -> None:
+    page = local_page
+    for _ in range(10):  # deliveries are made in the background, a moment after the changes
+        _open(page, server, f"#/models/{MODEL}/events", heading=f"Events of {MODEL}")
+        webhook = page.locator("section.webhook", has_text=WEBHOOK)
+        expect(webhook).to_contain_text(WEBHOOK_URL)
+        if webhook.locator("tr.failed").count():
+            break
+        time.sleep(1)
+    expect(webhook.locator("tr.failed").first).to_contain_text("model_version.created")
+    screenshot(page, "events")
+
+
+def test_the_keyboard_reaches_a_model_from_the_search_box(local_page: Page, server: LocalServer) -> None:
+    page = local_page
+    _open(page, server, "#/models?name=fraud", heading="Models")
+    page.get_by_label("Filter (MLflow grammar)").focus()
+    link = page.get_by_role("link", name=MODEL)
+    for _ in range(12):  # Tab through the search form to the first row's link
+        page.keyboard.press("Tab")
+        if link.evaluate("element => element === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"{MODEL} MANAGE", exact=True)).to_be_visible()
+
+
 def test_a_reader_sees_no_action_and_a_forced_request_is_refused(browser: Browser, server: LocalServer) -> None:
     context, page = new_page(browser)
     try:
@@ -231,6 +257,8 @@ def test_the_console_fits_a_phone(browser: Browser, server: LocalServer, local_p
     try:
         _open(page, server, f"#/models/{MODEL}", heading=f"{MODEL} MANAGE")
         expect(page.get_by_role("heading", name=MODEL)).to_be_visible()
+        expect(page.get_by_role("link", name="Version 3", exact=True)).to_be_visible()
+        expect(page.get_by_role("list", name="Timeline").locator("li").first).to_be_visible()
         # Wide tables scroll inside their box; the page itself does not scroll sideways.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         screenshot(page, "model-phone")
@@ -272,3 +300,16 @@ def test_deployed_sign_in_trades_a_cognito_password_for_role_credentials_that_si
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
         context.close()
+
+
+def test_deleting_a_version_asks_for_its_number_first(local_page: Page, server: LocalServer) -> None:
+    page = local_page
+    _open(page, server, f"#/models/{MODEL}/versions/2", heading=f"{MODEL} version 2 Staging MANAGE")
+    page.get_by_text("Delete this version…").click()
+    page.get_by_role("button", name="Delete version").click()  # the confirmation is empty: the browser refuses
+    expect(page.get_by_role("heading", name=f"{MODEL} version 2 Staging MANAGE")).to_be_visible()
+    page.get_by_label("Confirm version number").fill("2")
+    page.get_by_role("button", name="Delete version").click()
+    expect(page.get_by_role("heading", name=f"{MODEL} MANAGE", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Version 2", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Version 3", exact=True)).to_be_visible()
