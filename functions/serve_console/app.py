@@ -8,6 +8,7 @@ makes is SigV4-signed with the temporary credentials of the signed-in user's rol
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from functools import lru_cache
@@ -76,5 +77,9 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     if found is None:
         return {"statusCode": 404, "headers": headers | {"Content-Type": "text/plain"}, "body": "Not found.\n"}
     content, content_type = found
-    headers |= {"Content-Type": content_type, "Cache-Control": "no-cache"}
+    # Revalidated on every load (a deploy shows at once), answered 304 when unchanged.
+    etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    headers |= {"Content-Type": content_type, "Cache-Control": "no-cache", "ETag": etag}
+    if (event.get("headers") or {}).get("if-none-match") == etag:
+        return {"statusCode": 304, "headers": headers, "body": ""}
     return {"statusCode": 200, "headers": headers, "body": content.decode("utf-8")}

@@ -162,9 +162,9 @@ class LocalConsole:
         if request.path == SESSION_PATH:
             return self._session(request)
         # What API Gateway would hand the function for GET / and GET /console/{proxy+}.
-        event = {"rawPath": request.path, "pathParameters": {"proxy": request.path.removeprefix("/console/")}}
-        if request.path == "/":
-            event["pathParameters"] = {}
+        proxy = {} if request.path == "/" else {"proxy": request.path.removeprefix("/console/")}
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        event = {"rawPath": request.path, "pathParameters": proxy, "headers": headers}
         return to_http_response(self._function.handler(event, None))
 
     def _sign_in(self, request: Request, token: str) -> Response:

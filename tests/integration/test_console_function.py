@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import ModuleType
 
 import pytest
@@ -48,3 +49,18 @@ def test_the_page_may_talk_only_to_itself_and_its_regions_cognito(console: Modul
 def test_nothing_outside_the_static_files_is_served(console: ModuleType, proxy: str) -> None:
     response = console.handler({"rawPath": f"/console/{proxy}", "pathParameters": {"proxy": proxy}}, None)
     assert response["statusCode"] == 404
+
+
+def test_an_unchanged_file_is_answered_304(console: ModuleType) -> None:
+    first = console.handler({"rawPath": "/console/app.css", "pathParameters": {"proxy": "app.css"}}, None)
+    etag = first["headers"]["ETag"]
+    again = {"rawPath": "/console/app.css", "pathParameters": {"proxy": "app.css"}, "headers": {"if-none-match": etag}}
+    assert console.handler(again, None)["statusCode"] == 304
+
+
+def test_the_page_preloads_every_module_it_ships(console: ModuleType) -> None:
+    page = console.handler({"rawPath": "/", "pathParameters": {}}, None)["body"]
+    static = console.STATIC_DIR
+    modules = {f"/console/{path.relative_to(static).as_posix()}" for path in static.rglob("*.js")}
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
+    assert preloaded == modules - {"/console/js/main.js"}
