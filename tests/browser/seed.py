@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import requests
@@ -14,6 +15,8 @@ HOSTILE_DESCRIPTION = (
     "Detects **fraud** in card payments.\n\n- owner: risk team\n- see [the runbook](https://example.com/runbook)\n\n"
     '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> [x](javascript:window.__pwned=1)'
 )
+UPLOADED_MODEL = "uploaded-model"
+UPLOADED_FILES = {"MLmodel": b"flavors: {}\n", "model/weights.bin": bytes(range(256)) * 8}
 WEBHOOK = "deploy-hook"
 # Nothing listens on the discard port: every delivery fails, and the delivery log says so.
 WEBHOOK_URL = "http://127.0.0.1:9/hook"
@@ -77,5 +80,17 @@ def seed(api: Api, bob: Api) -> None:
     )
     for index in range(30):  # more than one page of models
         api.call("POST", f"{mlflow}/registered-models/create", {"name": f"filler-{index:02d}"})
+    upload(api, UPLOADED_MODEL, UPLOADED_FILES)
     bob.call("POST", f"{mlflow}/registered-models/create", {"name": PRIVATE_MODEL})
     bob.call("POST", f"{smr}/permissions/set-private", {"name": PRIVATE_MODEL, "private": True})
+
+
+def upload(api: Api, name: str, files: dict[str, bytes]) -> None:
+    """A version whose files the registry holds (docs/artifacts.md): presigned PUTs, then complete."""
+    manifest = [
+        {"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for path, data in files.items()
+    ]
+    created = api.call("POST", "/api/2.0/smr/uploads/create", {"name": name, "files": manifest})
+    for spec in created["files"]:
+        requests.put(spec["url"], data=files[spec["path"]], timeout=60).raise_for_status()
+    api.call("POST", "/api/2.0/smr/uploads/complete", {"name": name, "upload_id": created["upload_id"]})

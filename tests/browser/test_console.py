@@ -6,6 +6,7 @@ test is what the timeline and time travel show.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -15,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import BOB, api_as, new_page, screenshot
-from tests.browser.seed import MODEL, PRIVATE_MODEL, WEBHOOK, WEBHOOK_URL
+from tests.browser.seed import MODEL, PRIVATE_MODEL, UPLOADED_FILES, UPLOADED_MODEL, WEBHOOK, WEBHOOK_URL
 from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.browser
@@ -155,6 +157,27 @@ def test_the_keyboard_reaches_a_model_from_the_search_box(local_page: Page, serv
             break
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=f"{MODEL} MANAGE", exact=True)).to_be_visible()
+
+
+def test_a_version_shows_its_files_as_a_tree_with_sizes_hashes_and_downloads(
+    local_page: Page, server: LocalServer
+) -> None:
+    page = local_page
+    files = page.get_by_role("region", name="Files")
+    deadline = time.monotonic() + 90  # the copier settles an uploaded version after `complete` (seconds, under load)
+    while time.monotonic() < deadline:
+        _open(page, server, f"#/models/{UPLOADED_MODEL}/versions/1", heading=re.compile(UPLOADED_MODEL))
+        expect(files).to_be_visible()
+        if files.get_by_role("link").count():
+            break
+        time.sleep(1)
+    weights = files.get_by_role("listitem").filter(has_text="weights.bin").last
+    expect(weights).to_contain_text("2.0 KiB")
+    expect(weights.locator("code.sha")).to_have_text(hashlib.sha256(UPLOADED_FILES["model/weights.bin"]).hexdigest())
+    expect(files.get_by_role("group").filter(has_text="model/")).to_be_visible()  # the folder
+    href = weights.get_by_role("link", name="weights.bin").get_attribute("href")
+    assert href is not None and href.startswith("http://127.0.0.1:")
+    assert requests.get(href, timeout=30).content == UPLOADED_FILES["model/weights.bin"]
 
 
 def test_a_reader_sees_no_action_and_a_forced_request_is_refused(browser: Browser, server: LocalServer) -> None:

@@ -4,12 +4,15 @@ import { h, localTime, quoted, replace, table } from "../dom.js";
 import { lineChart } from "../chart.js";
 
 const HISTORY_POINTS = 1000;
+// A chart per metric, for the first few; a run logging hundreds of metrics shows the rest as a table.
+const MAX_CHARTS = 24;
 
 export async function showRun(main, _experimentId, runId) {
   const run = (await get(`${MLFLOW}/runs/get`, { run_id: runId })).run;
   const info = run.info || {};
   const data = run.data || {};
-  const histories = await Promise.all((data.metrics || []).map(async (metric) => {
+  const metrics = data.metrics || [];
+  const histories = await Promise.all(metrics.slice(0, MAX_CHARTS).map(async (metric) => {
     const answer = await get(`${MLFLOW}/metrics/get-history`, { run_id: runId, metric_key: metric.key, max_results: HISTORY_POINTS }).catch(() => ({ metrics: [] }));
     return [metric, answer.metrics || []];
   }));
@@ -27,7 +30,8 @@ export async function showRun(main, _experimentId, runId) {
       table(["Param", "Value"], (data.params || []).map((p) => h("tr", {}, h("td", {}, p.key), h("td", { class: "mono" }, p.value))))),
     h("section", { "aria-labelledby": "rmetrics" }, h("h2", { id: "rmetrics" }, "Metrics"),
       h("div", { class: "charts" }, histories.map(([metric, points]) => h("figure", {}, lineChart(metric.key, points.length ? points : [metric]),
-        h("figcaption", {}, `${metric.key} = ${metric.value}`))))),
+        h("figcaption", {}, `${metric.key} = ${metric.value}`)))),
+      metrics.length > MAX_CHARTS ? table(["Metric", "Latest"], metrics.slice(MAX_CHARTS).map((m) => h("tr", {}, h("td", {}, m.key), h("td", { class: "mono" }, m.value)))) : null),
     h("section", { "aria-labelledby": "rtags" }, h("h2", { id: "rtags" }, "Tags"),
       table(["Tag", "Value"], (data.tags || []).filter((t) => !t.key.startsWith("mlflow.log-model.history")).map((t) => h("tr", {}, h("td", {}, t.key), h("td", { class: "mono wrap" }, t.value))))),
     h("section", { "aria-labelledby": "rmodels" }, h("h2", { id: "rmodels" }, "Logged models"),
