@@ -201,7 +201,7 @@ def test_the_console_opens_only_its_two_routes_only_when_enabled_and_reaches_no_
     events = console["Properties"]["Events"].values()
     assert {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events} == CONSOLE_ROUTES
     assert all(e["Properties"]["Auth"] == {"Authorizer": "NONE"} for e in events)
-    assert "Policies" not in console["Properties"] and console["Properties"]["Layers"] == []
+    assert "Policies" not in console["Properties"]
     for logical_id, resource in template["Resources"].items():
         if logical_id.startswith("Console"):
             assert resource["Condition"] == "ConsoleEnabled", logical_id
@@ -413,6 +413,15 @@ def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, A
     conditional = {path: methods["Fn::If"] for path, methods in paths.items() if "Fn::If" in methods}
     assert set(conditional) == {path for _, path in CONSOLE_ROUTES}
     assert all(branches[0] == "ConsoleEnabled" for branches in conditional.values())
+
+
+def test_after_the_transform_the_console_function_may_only_log_and_trace(transformed: dict[str, Any]) -> None:
+    role = transformed["Resources"][f"{CONSOLE_FUNCTION}Role"]["Properties"]
+    assert "Policies" not in role
+    assert sorted(arn.rsplit("/", 1)[1] for arn in role["ManagedPolicyArns"]) == [
+        "AWSLambdaBasicExecutionRole",
+        "AWSXrayWriteOnlyAccess",
+    ]
 
 
 def test_after_the_transform_there_is_no_dependency_cycle(transformed: dict[str, Any]) -> None:
