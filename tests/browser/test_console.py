@@ -117,6 +117,24 @@ def test_promotion_is_previewed_refused_by_policy_allowed_and_shown_on_the_timel
     expect(asked.get_by_role("status")).to_contain_text("version 1")
 
 
+def test_an_editor_edits_the_description_and_tags_in_place(local_page: Page, server: LocalServer) -> None:
+    page = local_page
+    _open(page, server, f"#/models/{UPLOADED_MODEL}", heading=f"{UPLOADED_MODEL} MANAGE")
+    page.get_by_text("Edit description").click()
+    page.get_by_role("textbox", name="Description").fill("Uploaded by **CI**.")
+    page.get_by_role("button", name="Save description").click()
+    expect(page.locator(".description strong")).to_have_text("CI")
+    page.get_by_role("textbox", name="Tag key").fill("owner")
+    page.get_by_role("textbox", name="Tag value").fill("ml-platform")
+    page.get_by_role("button", name="Set tag").click()
+    expect(page.get_by_text("owner=ml-platform")).to_be_visible()
+    page.get_by_role("button", name="Delete tag owner").click()
+    expect(page.get_by_text("owner=ml-platform")).to_have_count(0)
+    model = api_as(server).call("GET", "/api/2.0/mlflow/registered-models/get", {"name": UPLOADED_MODEL})
+    assert model["registered_model"]["description"] == "Uploaded by **CI**."
+    assert "tags" not in model["registered_model"] or model["registered_model"]["tags"] == []
+
+
 def test_a_stale_alias_move_gets_a_conflict_not_an_overwrite(local_page: Page, server: LocalServer) -> None:
     page = local_page
     _open(page, server, f"#/models/{MODEL}/versions/2", heading=f"{MODEL} version 2 Staging MANAGE")
