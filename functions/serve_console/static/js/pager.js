@@ -1,5 +1,5 @@
 // Paging by the server's page tokens: a stack of the tokens seen, so Previous goes back without loading everything.
-import { h } from "./dom.js";
+import { errorBox, h } from "./dom.js";
 
 export class Pager {
   /** `load(token)` returns {items, next}; `render(items)` draws them. */
@@ -19,9 +19,13 @@ export class Pager {
     if (this.next && this.tokens.length === index + 1) this.tokens.push(this.next);
     this.render(items);
     this.nav.replaceChildren(
-      h("button", { type: "button", disabled: index === 0, onclick: () => this.show(index - 1) }, "Previous"),
+      h("button", { type: "button", disabled: index === 0, onclick: () => this.go(index - 1) }, "Previous"),
       h("span", { class: "muted" }, ` page ${index + 1} `),
-      h("button", { type: "button", disabled: !this.next, onclick: () => this.show(index + 1) }, "Next"),
+      h("button", { type: "button", disabled: !this.next, onclick: () => this.go(index + 1) }, "Next"),
     );
+  }
+
+  go(index) {
+    this.show(index).catch((error) => this.nav.append(errorBox(error)));
   }
 }

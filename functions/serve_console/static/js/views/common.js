@@ -40,8 +40,16 @@ export function descriptionBlock(text, canEdit, save, onDone) {
 }
 
 export function tagsBlock(tags, canEdit, setTag, deleteTag, onDone) {
+  const remove = async (event, key) => {
+    try {
+      await deleteTag(key);
+      await onDone();
+    } catch (error) {
+      event.target.after(errorBox(error));
+    }
+  };
   const items = (tags || []).map((tag) => h("li", {}, h("span", { class: "tag" }, `${tag.key}=${tag.value}`),
-    canEdit ? h("button", { type: "button", class: "small", "aria-label": `Delete tag ${tag.key}`, onclick: async () => { await deleteTag(tag.key); await onDone(); } }, "×") : null));
+    canEdit ? h("button", { type: "button", class: "small", "aria-label": `Delete tag ${tag.key}`, onclick: (event) => remove(event, tag.key) }, "×") : null));
   return h("div", {}, h("ul", { class: "taglist" }, items.length ? items : h("li", { class: "muted" }, "No tags.")),
     canEdit ? actionForm("Set tag", [h("input", { name: "key", placeholder: "key", required: true, "aria-label": "Tag key" }),
       h("input", { name: "value", placeholder: "value", "aria-label": "Tag value" })],
