@@ -6,8 +6,10 @@ UV := $(UV_DIR)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 SMR_PORT ?= 5000
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit integration e2e template bench openapi clean
+.PHONY: run test lint typecheck unit integration e2e template bench openapi clean browser
 
 # uv installs this project's dependencies ~20x faster than pip; bootstrap it into its own venv.
 $(UV):
@@ -36,7 +38,15 @@ template: $(VENV)/.synced
 	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(PY) scripts/check_template.py
 
-test: $(VENV)/.synced lint typecheck template
+# Installed once, as root on a fresh machine (or with sudo); present already: nothing to do.
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+browser: $(VENV)/.synced $(CHROMIUM)
+	$(VENV)/bin/pytest -q tests/browser
+
+test: $(VENV)/.synced $(CHROMIUM) lint typecheck template
 	$(VENV)/bin/pytest -q
 
 bench: $(VENV)/.synced

@@ -117,8 +117,12 @@ def _operation(route: Route, operation_id: str, components: dict[str, Any]) -> d
     return operation
 
 
+# The console's static pages (GET / and /console/*, docs/console.md) are not part of the API.
+API_PREFIX = "/api/"
+
+
 def build_document() -> dict[str, Any]:
-    routes = http_routes(load_template())
+    routes = [route for route in http_routes(load_template()) if route.path.startswith(API_PREFIX)]
     routes_per_function: dict[str, int] = {}
     for route in routes:
         routes_per_function[route.function_id] = routes_per_function.get(route.function_id, 0) + 1

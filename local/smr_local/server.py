@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer
 from smr_local import sigv4
 from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
+from smr_local.console import ConsoleSessions, LocalConsole
 from smr_local.events import LocalEventPumps, create_event_resources
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
 from smr_local.http_errors import make_api_server
@@ -225,7 +226,10 @@ def serve(options: Options) -> int:
     )
     pollers = QueuePollers(sqs_subscriptions(template, queues), lambda: aws.client("sqs"), loader, LOCAL_REGION)
     pollers.start()
-    http: BaseWSGIServer = make_api_server(options.host, options.port, api)
+    # The console signs in as the printed principal, through a one-time link (smr_local.console).
+    sessions = None if options.credentials is None else ConsoleSessions(DEFAULT_CREDENTIAL)
+    app = LocalConsole(api, sessions, LOCAL_REGION, announce=lambda url: LOGGER.info("next console sign-in: %s", url))
+    http: BaseWSGIServer = make_api_server(options.host, options.port, app)
     # A short poll interval only makes shutdown prompt; requests are served as they arrive either way.
     http_thread = threading.Thread(
         target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-http", daemon=True
@@ -243,6 +247,8 @@ def serve(options: Options) -> int:
         print(
             f"# requests must be SigV4-signed (execute-api, {LOCAL_REGION}) by one of: {', '.join(options.credentials)}"
         )
+    console_url = f"{registry_url}/" + (f"?token={sessions.token}" if sessions is not None else "")
+    print(f"# console (open in a browser on this machine; the link works once): {console_url}")
     print("# To use it, set:")
     for name, value in client_exports(registry_url, aws, table_name, bucket).items():
         print(f"export {name}={value}")

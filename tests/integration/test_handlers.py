@@ -229,6 +229,17 @@ def _as_stranger(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def test_permissions_get_tells_the_caller_its_own_level(invoke: Invoke) -> None:
+    invoke("create_registered_model")
+    status, body = invoke("get_model_permissions")
+    assert (status, body["caller"]) == (
+        200,
+        {"principal": "arn:aws:iam::123456789012:user/data-scientist", "level": "MANAGE"},
+    )
+    status, body = invoke("get_model_permissions", _as_stranger(sample_event("get_model_permissions")))
+    assert (status, body["caller"]["level"]) == (200, "READ")
+
+
 def test_admin_principals_from_the_configuration_hold_every_permission(
     invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,6 +84,9 @@ OPERATIONS = MLFLOW_OPERATIONS + EXTENSION_OPERATIONS + GOVERNANCE_OPERATIONS + 
 ROUTE_COUNT = sum(len(methods) for _, methods, _, _ in OPERATIONS)
 # Functions fed by a stream or a queue rather than a route (docs/design.md, after the webhook operations).
 EVENT_FUNCTIONS = {"PublishRegistryEventsFunction", "DeliverWebhooksFunction"}
+# The browser console's files (issue 13): the only routes without IAM, on a function with no right on any data.
+CONSOLE_FUNCTION = "ServeConsoleFunction"
+CONSOLE_ROUTES = {("GET", "/"), ("GET", "/console/{proxy+}")}
 HTTP_FUNCTIONS = sorted(set(resources_of_type(stack_template(), FUNCTION_TYPE)) - EVENT_FUNCTIONS)
 READ_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "read"]
 WRITE_OPERATIONS = [operation for operation, _, _, kind in OPERATIONS if kind == "write"]
@@ -109,10 +112,9 @@ def test_the_design_tables_list_every_operation() -> None:
 
 def test_every_operation_has_exactly_its_function_and_nothing_else_is_a_function() -> None:
     functions = resources_of_type(stack_template(), FUNCTION_TYPE)
-    assert (
-        set(functions)
-        == {_function_id(operation) for operation, _, _, _ in OPERATIONS} | set(ARTIFACT_FUNCTIONS) | EVENT_FUNCTIONS
-    )
+    assert set(functions) == {_function_id(operation) for operation, _, _, _ in OPERATIONS} | set(
+        ARTIFACT_FUNCTIONS
+    ) | EVENT_FUNCTIONS | {CONSOLE_FUNCTION}
 
 
 @pytest.mark.parametrize("function_id", sorted(ARTIFACT_FUNCTIONS))
@@ -171,8 +173,8 @@ def test_operation_is_served_by_its_function_on_its_routes(
 
 def test_no_two_functions_share_a_route() -> None:
     route_keys = [route.route_key for route in http_routes(stack_template())]
-    # get_latest_versions answers both POST and GET; plus the five artifact extension routes (issue 3)
-    assert len(route_keys) == len(set(route_keys)) == ROUTE_COUNT + 5
+    # get_latest_versions answers both POST and GET; plus the five artifact extension routes (issue 3) and the console's
+    assert len(route_keys) == len(set(route_keys)) == ROUTE_COUNT + 5 + len(CONSOLE_ROUTES)
 
 
 def test_every_route_belongs_to_the_one_http_api() -> None:
@@ -187,8 +189,24 @@ def test_every_route_belongs_to_the_one_http_api() -> None:
                 continue
             assert event["Type"] == "HttpApi", function_id
             assert event["Properties"]["ApiId"] == {"Ref": api_id}, function_id
+            if function_id == CONSOLE_FUNCTION:
+                continue
             # No route may opt out of the default (IAM) authorizer.
             assert "Auth" not in event["Properties"], function_id
+
+
+def test_the_console_opens_only_its_two_routes_only_when_enabled_and_reaches_no_data() -> None:
+    template = stack_template()
+    console = template["Resources"][CONSOLE_FUNCTION]
+    assert console["Condition"] == "ConsoleEnabled"
+    assert template["Parameters"]["EnableConsole"]["Default"] == "false"
+    events = console["Properties"]["Events"].values()
+    assert {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events} == CONSOLE_ROUTES
+    assert all(e["Properties"]["Auth"] == {"Authorizer": "NONE"} for e in events)
+    assert "Policies" not in console["Properties"]
+    for logical_id, resource in template["Resources"].items():
+        if logical_id.startswith("Console"):
+            assert resource["Condition"] == "ConsoleEnabled", logical_id
 
 
 def test_the_http_api_requires_iam_authorization_and_logs_access() -> None:
@@ -411,9 +429,23 @@ def transformed() -> dict[str, Any]:
 
 def test_after_the_transform_every_route_requires_sigv4(transformed: dict[str, Any]) -> None:
     (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
-    operations = [op for methods in api["Properties"]["Body"]["paths"].values() for op in methods.values()]
+    paths = api["Properties"]["Body"]["paths"]
+    operations = [op for path, methods in paths.items() if "Fn::If" not in methods for op in methods.values()]
     assert len(operations) == ROUTE_COUNT + 5
     assert all(operation["security"] == [{"AWS_IAM": []}] for operation in operations)
+    # The console's routes exist only with EnableConsole=true (SAM writes them as Fn::If on the condition).
+    conditional = {path: methods["Fn::If"] for path, methods in paths.items() if "Fn::If" in methods}
+    assert set(conditional) == {path for _, path in CONSOLE_ROUTES}
+    assert all(branches[0] == "ConsoleEnabled" for branches in conditional.values())
+
+
+def test_after_the_transform_the_console_function_may_only_log_and_trace(transformed: dict[str, Any]) -> None:
+    role = transformed["Resources"][f"{CONSOLE_FUNCTION}Role"]["Properties"]
+    assert "Policies" not in role
+    assert sorted(arn.rsplit("/", 1)[1] for arn in role["ManagedPolicyArns"]) == [
+        "AWSLambdaBasicExecutionRole",
+        "AWSXrayWriteOnlyAccess",
+    ]
 
 
 def test_after_the_transform_there_is_no_dependency_cycle(transformed: dict[str, Any]) -> None:
