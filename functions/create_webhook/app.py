@@ -12,8 +12,8 @@ from registry_core.service import webhook_service
 
 
 @endpoint(CreateWebhook)
-def handler(request: CreateWebhook, _caller: Caller) -> dict[str, Any]:
-    webhook = webhook_service().create_webhook(
+def handler(request: CreateWebhook, caller: Caller) -> dict[str, Any]:
+    webhook = webhook_service(caller).create_webhook(
         request.name,
         request.url,
         request.events,

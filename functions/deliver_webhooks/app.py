@@ -6,13 +6,15 @@ from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 
+from registry_core.domain.entities import Caller
 from registry_core.service import webhook_queue, webhook_service
 
 logger = Logger()
 
 
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
-    service = webhook_service()
+    # Delivery checks each event against the webhook owner's permissions, not the consumer's.
+    service = webhook_service(Caller.system())
     failed: list[dict[str, str]] = []
     for record in event.get("Records", []):
         attempt = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))

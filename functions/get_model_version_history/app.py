@@ -11,8 +11,8 @@ from registry_core.service import history_service
 
 
 @endpoint(ModelVersionHistory)
-def handler(request: ModelVersionHistory, _caller: Caller) -> dict[str, Any]:
-    page = history_service().version_history(
+def handler(request: ModelVersionHistory, caller: Caller) -> dict[str, Any]:
+    page = history_service(caller).version_history(
         request.name, request.version, request.max_results, request.page_token, ascending=request.order == "asc"
     )
     body: dict[str, Any] = {"records": [history_record_json(record) for record in page.records]}

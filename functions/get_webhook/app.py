@@ -11,5 +11,5 @@ from registry_core.service import webhook_service
 
 
 @endpoint(WebhookRef)
-def handler(request: WebhookRef, _caller: Caller) -> dict[str, Any]:
-    return {"webhook": webhook_json(webhook_service().get_webhook(request.webhook_id))}
+def handler(request: WebhookRef, caller: Caller) -> dict[str, Any]:
+    return {"webhook": webhook_json(webhook_service(caller).get_webhook(request.webhook_id))}

@@ -11,6 +11,6 @@ from registry_core.service import webhook_service
 
 
 @endpoint(WebhookDeliveries)
-def handler(request: WebhookDeliveries, _caller: Caller) -> dict[str, Any]:
-    attempts = webhook_service().deliveries(request.webhook_id, request.max_results)
+def handler(request: WebhookDeliveries, caller: Caller) -> dict[str, Any]:
+    attempts = webhook_service(caller).deliveries(request.webhook_id, request.max_results)
     return {"deliveries": [delivery_json(attempt) for attempt in attempts]}

@@ -11,8 +11,8 @@ from registry_core.service import webhook_service
 
 
 @endpoint(ListWebhooks)
-def handler(request: ListWebhooks, _caller: Caller) -> dict[str, Any]:
-    webhooks, token = webhook_service().list_webhooks(request.max_results, request.page_token)
+def handler(request: ListWebhooks, caller: Caller) -> dict[str, Any]:
+    webhooks, token = webhook_service(caller).list_webhooks(request.max_results, request.page_token)
     body: dict[str, Any] = {"webhooks": [webhook_json(webhook) for webhook in webhooks]}
     if token:
         body["next_page_token"] = token

@@ -10,8 +10,8 @@ from registry_core.service import webhook_service
 
 
 @endpoint(TestWebhook)
-def handler(request: TestWebhook, _caller: Caller) -> dict[str, Any]:
-    result = webhook_service().test_webhook(request.webhook_id, request.event)
+def handler(request: TestWebhook, caller: Caller) -> dict[str, Any]:
+    result = webhook_service(caller).test_webhook(request.webhook_id, request.event)
     success = result.status is not None and 200 <= result.status < 300
     outcome: dict[str, Any] = {"success": success}
     if result.status is not None:

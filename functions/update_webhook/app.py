@@ -11,8 +11,8 @@ from registry_core.service import webhook_service
 
 
 @endpoint(UpdateWebhook)
-def handler(request: UpdateWebhook, _caller: Caller) -> dict[str, Any]:
-    webhook = webhook_service().update_webhook(
+def handler(request: UpdateWebhook, caller: Caller) -> dict[str, Any]:
+    webhook = webhook_service(caller).update_webhook(
         request.webhook_id,
         name=request.name or None,
         description=request.description,

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from registry_core.domain.artifacts import FileEntry, UploadManifest, UploadState
-from registry_core.domain.entities import VersionStatus
+from registry_core.domain.entities import Caller, VersionStatus
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.service.artifacts import ArtifactService
 from registry_core.service.registry import RegistryService
@@ -27,6 +27,7 @@ from .conftest import TABLE_NAME
 BUCKET = "smr-artifacts-test"
 SOURCE_BUCKET = "team-training-output"
 MODEL = "churn"
+UPLOADER = Caller(principal="arn:aws:iam::123456789012:user/uploader")
 
 
 def sha(data: bytes) -> str:
@@ -56,19 +57,26 @@ class AtomicRequests:
 class Harness:
     """The artifact service on moto, with the copy queue drained by calling the copier as its Lambda would."""
 
-    def __init__(self, store: DynamoDbRegistryStore, multipart_threshold: int = MIN_PART_SIZE) -> None:
+    def __init__(
+        self, store: DynamoDbRegistryStore, multipart_threshold: int = MIN_PART_SIZE, caller: Caller = UPLOADER
+    ) -> None:
         self.s3 = boto3.client("s3", region_name="us-east-1")
         self.sqs = boto3.client("sqs", region_name="us-east-1")
         create_bucket(self.s3, BUCKET)
         self.s3.create_bucket(Bucket=SOURCE_BUCKET)
         self.queue_url = self.sqs.create_queue(QueueName="smr-copy")["QueueUrl"]
         self.store = store
-        self.registry = RegistryService(store)
-        objects = ArtifactObjects(self.s3, multipart_threshold=multipart_threshold, part_size=MIN_PART_SIZE)
-        self.service = ArtifactService(
-            self.registry,
-            store,
-            objects,
+        self.objects = ArtifactObjects(self.s3, multipart_threshold=multipart_threshold, part_size=MIN_PART_SIZE)
+        self.registry = RegistryService(store, caller=caller)
+        self.service = self.acting_as(caller)
+        self.copier = self.acting_as(Caller.system())
+
+    def acting_as(self, caller: Caller) -> ArtifactService:
+        """The artifact service for another caller, over the same table, bucket and copy queue."""
+        return ArtifactService(
+            RegistryService(self.store, caller=caller),
+            self.store,
+            self.objects,
             BUCKET,
             CopyQueue(self.queue_url, self.sqs),
             copy_from_buckets=frozenset({SOURCE_BUCKET}),
@@ -82,7 +90,8 @@ class Harness:
                 return copied
             for message in messages:
                 body = json.loads(message["Body"])
-                self.service.copy_version(body["name"], body["version"], body["source"], body.get("upload_id"))
+                # The copier consumer acts as the registry itself, as its Lambda does.
+                self.copier.copy_version(body["name"], body["version"], body["source"], body.get("upload_id"))
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
                 copied += 1
 

@@ -23,10 +23,13 @@ from registry_core.service.events import EventPublisher
 from registry_core.service.registry import RegistryService
 from registry_core.service.webhooks import MAX_DELIVERY_ATTEMPTS, WebhookService, validate_webhook_url
 from registry_core.store.dynamodb import DynamoDbRegistryStore
+from registry_core.store.memory import InMemoryRegistryStore
 from registry_core.store.messaging import EventBridgeBus, InMemoryEventBus, InMemoryWebhookQueue
 from registry_core.store.webhooks import DynamoDbWebhookStore, InMemoryWebhookStore
 
 from .conftest import TABLE_NAME
+
+HOOK_OWNER = Caller(principal="arn:aws:iam::123456789012:user/hook-owner")
 
 
 def stream_records(client: Any) -> list[dict[str, Any]]:
@@ -100,7 +103,7 @@ def test_every_change_reaches_the_bus_once_through_the_stream(dynamodb_store: Dy
 
 
 def test_a_refused_event_is_reported_for_a_retry(dynamodb_store: DynamoDbRegistryStore) -> None:
-    RegistryService(dynamodb_store).create_registered_model("fraud")
+    RegistryService(dynamodb_store, caller=HOOK_OWNER).create_registered_model("fraud")
     records = stream_records(dynamodb_store._client)
     first = InMemoryEventBus()
     EventPublisher(first).publish_stream_records(records)
@@ -213,14 +216,14 @@ def test_a_loopback_receiver_gets_a_correctly_signed_delivery(
     dynamodb_store: DynamoDbRegistryStore, receiver: Receiver
 ) -> None:
     webhooks = InMemoryWebhookStore()
-    service = WebhookService(webhooks, allow_loopback=True)
+    service = WebhookService(webhooks, HOOK_OWNER, models=dynamodb_store, allow_loopback=True)
     hook = service.create_webhook(
         "alias-watch",
         receiver.url,
         [WebhookEventName(entity="MODEL_VERSION_ALIAS", action="CREATED")],
         secret="s3cr3t",
     )
-    registry = RegistryService(dynamodb_store)
+    registry = RegistryService(dynamodb_store, caller=HOOK_OWNER)
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1")
     registry.set_registered_model_alias("fraud", "champion", 1)
@@ -244,7 +247,7 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
     dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from registry_core.config import settings
-    from registry_core.service import webhook_queue
+    from registry_core.service import default_store, webhook_queue
     from registry_core.service import webhooks as webhooks_module
     from tests.integration.test_handlers import LambdaContext, _load_handler
 
@@ -265,12 +268,16 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
     monkeypatch.setattr(webhooks_module, "RETRY_BASE_DELAY_S", 0)
     settings.cache_clear()
     webhook_queue.cache_clear()
+    default_store.cache_clear()
     try:
-        service = WebhookService(DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), allow_loopback=True)
+        store = DynamoDbRegistryStore(TABLE_NAME, client=dynamodb_client)
+        service = WebhookService(
+            DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), HOOK_OWNER, models=store, allow_loopback=True
+        )
         hook = service.create_webhook(
             "down", failing.url, [WebhookEventName(entity="model_version", action="created")], secret="s3cr3t"
         )
-        registry = RegistryService(DynamoDbRegistryStore(TABLE_NAME, client=dynamodb_client))
+        registry = RegistryService(store, caller=HOOK_OWNER)
         registry.create_registered_model("fraud")
         registry.create_model_version("fraud", "s3://b/1")
         publisher = EventPublisher(
@@ -310,6 +317,7 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
         failing.close()
         settings.cache_clear()
         webhook_queue.cache_clear()
+        default_store.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -353,7 +361,9 @@ def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch: pytest
 
     monkeypatch.setattr(webhooks_module.socket, "getaddrinfo", resolve)
     try:
-        service = WebhookService(InMemoryWebhookStore(), allow_loopback=True)
+        service = WebhookService(
+            InMemoryWebhookStore(), HOOK_OWNER, models=InMemoryRegistryStore(), allow_loopback=True
+        )
         url = f"http://hooks.invalid:{receiver.server.server_port}/hook"
         hook = service.create_webhook(
             "pinned", url, [WebhookEventName(entity="model_version", action="created")], secret="pin"

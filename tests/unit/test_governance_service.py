@@ -43,7 +43,7 @@ def registry(store: InMemoryRegistryStore, clock: Clock) -> RegistryService:
 
 @pytest.fixture
 def history(store: InMemoryRegistryStore) -> HistoryService:
-    return HistoryService(store)
+    return HistoryService(store, Caller.system())
 
 
 def _versions(registry: RegistryService, count: int = 3, name: str = "fraud") -> None:
@@ -88,7 +88,7 @@ class FailingCommit(InMemoryRegistryStore):
 
 def test_a_change_and_its_history_record_land_together_or_not_at_all() -> None:
     store = FailingCommit()
-    registry = RegistryService(store, clock=Clock())
+    registry = RegistryService(store, clock=Clock(), caller=Caller.system())
     registry.create_registered_model("fraud")
     uid = registry.get_registered_model("fraud").uid
     with pytest.raises(TimeoutError):
@@ -100,14 +100,14 @@ def test_a_change_and_its_history_record_land_together_or_not_at_all() -> None:
 
 def test_a_history_key_already_taken_cancels_the_change(store: InMemoryRegistryStore) -> None:
     clock = Clock()
-    registry = RegistryService(store, clock=clock)
+    registry = RegistryService(store, clock=clock, caller=Caller.system())
     _versions(registry, 1)
     model = store.get_model("fraud")
     assert model is not None
     # A record with the key the next change will use: same time, same revision, same position.
     frozen = clock.now + 1
     taken = (
-        HistoryService(store)
+        HistoryService(store, Caller.system())
         .version_history("fraud", 1)
         .records[0]
         .model_copy(update={"timestamp": frozen, "rev": model.rev + 1, "seq": 0})
@@ -281,7 +281,7 @@ def test_an_alias_move_expecting_a_stale_target_is_refused(registry: RegistrySer
 
 
 def test_two_concurrent_optimistic_alias_moves_exactly_one_wins(store: InMemoryRegistryStore) -> None:
-    registry = RegistryService(store, clock=Clock())
+    registry = RegistryService(store, clock=Clock(), caller=Caller.system())
     _versions(registry, 3)
     registry.set_registered_model_alias("fraud", "champion", 1)
     barrier = threading.Barrier(2)
@@ -290,7 +290,7 @@ def test_two_concurrent_optimistic_alias_moves_exactly_one_wins(store: InMemoryR
     def move(target: int) -> None:
         barrier.wait()
         try:
-            RegistryService(store, clock=Clock()).set_registered_model_alias(
+            RegistryService(store, clock=Clock(), caller=Caller.system()).set_registered_model_alias(
                 "fraud", "champion", target, expected_version=1
             )
             outcomes[target] = "won"

@@ -8,6 +8,7 @@ import pytest
 
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
+from registry_core.domain.governance import ModelMetric, PromotionPolicy
 from registry_core.domain.permissions import PermissionLevel, effective_level
 from registry_core.service.registry import RegistryService
 from registry_core.service.search import SearchService
@@ -54,6 +55,7 @@ WRITES: dict[str, Callable[[RegistryService], object]] = {
     "set version tag": lambda s: s.set_model_version_tag("m", 1, "k", "v"),
     "delete version tag": lambda s: s.delete_model_version_tag("m", 1, "k"),
     "transition": lambda s: s.transition_model_version_stage("m", 1, "Production"),
+    "record metrics": lambda s: s.set_model_version_metrics("m", 2, [ModelMetric(key="fresh", value=1.0)]),
 }
 MANAGES: dict[str, Callable[[RegistryService], object]] = {
     "delete version": lambda s: s.delete_model_version("m", 2),
@@ -62,11 +64,23 @@ MANAGES: dict[str, Callable[[RegistryService], object]] = {
     "set permission": lambda s: s.set_permission("m", READER.principal, "MANAGE"),
     "delete permission": lambda s: s.delete_permission("m", EDITOR.principal),
     "set private": lambda s: s.set_private("m", True),
+    "set promotion policy": lambda s: s.set_promotion_policy("m", PromotionPolicy()),
+}
+
+
+READS: dict[str, Callable[[RegistryService], object]] = {
+    "get": lambda s: s.get_registered_model("m"),
+    "get version": lambda s: s.get_model_version("m", 1),
+    "by alias": lambda s: s.get_model_version_by_alias("m", "champion"),
+    "latest": lambda s: s.get_latest_versions("m"),
+    "download uri": lambda s: s.get_model_version_download_uri("m", 1),
+    "permissions": lambda s: s.get_permissions("m"),
+    "policy": lambda s: s.get_promotion_policy("m"),
 }
 
 
 def _snapshot(store: InMemoryRegistryStore) -> object:
-    service = RegistryService(store)
+    service = RegistryService(store, caller=Caller.system())
     model = service.get_registered_model("m")
     return (model.model_dump(), [service.get_model_version("m", n).model_dump() for n in sorted(model.stages)])
 
@@ -106,10 +120,13 @@ def test_everyone_may_read_a_public_model(store: InMemoryRegistryStore) -> None:
 def test_a_private_model_is_hidden_from_principals_without_a_permission(store: InMemoryRegistryStore) -> None:
     as_(store, OWNER).set_private("m", True)
     reader = as_(store, READER)
-    with pytest.raises(PermissionDenied):
-        reader.get_registered_model("m")
-    with pytest.raises(PermissionDenied):
-        reader.get_model_version("m", 1)
+    with pytest.raises(ResourceDoesNotExist) as missing:
+        reader.get_registered_model("nothing-by-this-name")
+    for operation in [*READS.values(), *WRITES.values(), *MANAGES.values()]:
+        # Every operation answers exactly what a missing model answers: not even its existence shows.
+        with pytest.raises(ResourceDoesNotExist) as hidden:
+            operation(reader)
+        assert hidden.value.message == missing.value.message.replace("nothing-by-this-name", "m")
     assert as_(store, EDITOR).get_registered_model("m").private is True
     assert SearchService(store, caller=READER).search_registered_models().items == []
     assert SearchService(store, caller=READER).search_model_versions("name = 'm'").items == []
@@ -145,7 +162,34 @@ def test_permissions_follow_a_rename(store: InMemoryRegistryStore) -> None:
         as_(store, OWNER).get_permissions("m")
 
 
-def test_a_model_without_recorded_permissions_stays_open() -> None:
+def _legacy_model(store: InMemoryRegistryStore) -> None:
+    """A model written before permissions existed: no permission recorded at all."""
+    RegistryService(store, caller=Caller.system()).create_registered_model("legacy")
+    assert store.get_model("legacy").permissions == {}  # type: ignore[union-attr]
+
+
+def test_a_model_without_an_owner_stays_open_to_edit_but_only_admins_manage_it() -> None:
     store = InMemoryRegistryStore()
-    RegistryService(store).create_registered_model("legacy")
+    _legacy_model(store)
     as_(store, READER).set_registered_model_tag("legacy", "k", "v")
+    for take_over in (
+        lambda s: s.set_permission("legacy", READER.principal, "MANAGE"),
+        lambda s: s.set_private("legacy", True),
+        lambda s: s.set_promotion_policy("legacy", PromotionPolicy()),
+        lambda s: s.delete_registered_model("legacy"),
+    ):
+        with pytest.raises(PermissionDenied):
+            take_over(as_(store, READER))
+    as_(store, ADMIN).set_permission("legacy", OWNER.principal, "MANAGE")
+    assert as_(store, OWNER).get_permissions("legacy").permissions == {OWNER.principal: "MANAGE"}
+
+
+def test_an_absent_caller_may_do_nothing(store: InMemoryRegistryStore) -> None:
+    nobody = RegistryService(store)
+    assert effective_level(store.get_model("m"), None) is None  # type: ignore[arg-type]
+    for operation in READS.values():
+        with pytest.raises(ResourceDoesNotExist):
+            operation(nobody)
+    with pytest.raises(PermissionDenied):
+        nobody.create_registered_model("unowned")
+    assert store.get_model("unowned") is None

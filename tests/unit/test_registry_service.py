@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from registry_core.domain.entities import ModelState, ModelVersion, Stage
+from registry_core.domain.entities import Caller, ModelState, ModelVersion, Stage
 from registry_core.domain.errors import (
     InvalidParameterValue,
     ResourceAlreadyExists,
@@ -47,7 +47,7 @@ def store() -> InMemoryRegistryStore:
 @pytest.fixture
 def registry(store: InMemoryRegistryStore) -> RegistryService:
     ticks = itertools.count(1_700_000_000_000)
-    return RegistryService(store, clock=lambda: next(ticks))
+    return RegistryService(store, clock=lambda: next(ticks), caller=Caller.system())
 
 
 def _model_with_versions(registry: RegistryService, name: str = "fraud", count: int = 3) -> None:
@@ -184,7 +184,7 @@ def test_rename_onto_an_existing_name_is_refused(registry: RegistryService) -> N
 
 def test_an_interrupted_rename_is_invisible_and_completes_when_retried() -> None:
     store = FailingOnce("put_versions_in_batches")
-    registry = RegistryService(store)
+    registry = RegistryService(store, caller=Caller.system())
     _model_with_versions(registry, count=2)
     with pytest.raises(TimeoutError):
         registry.rename_registered_model("fraud", "renamed")
@@ -202,7 +202,7 @@ def test_an_interrupted_rename_is_invisible_and_completes_when_retried() -> None
 
 def test_an_interrupted_delete_hides_the_model_and_completes_when_retried() -> None:
     store = FailingOnce("delete_versions_in_batches")
-    registry = RegistryService(store)
+    registry = RegistryService(store, caller=Caller.system())
     _model_with_versions(registry, count=3)
     with pytest.raises(TimeoutError):
         registry.delete_registered_model("fraud")
@@ -217,7 +217,7 @@ def test_an_interrupted_delete_hides_the_model_and_completes_when_retried() -> N
 
 def test_creating_a_name_whose_delete_was_interrupted_finishes_the_delete() -> None:
     store = FailingOnce("delete_versions_in_batches")
-    registry = RegistryService(store)
+    registry = RegistryService(store, caller=Caller.system())
     _model_with_versions(registry, count=2)
     with pytest.raises(TimeoutError):
         registry.delete_registered_model("fraud")

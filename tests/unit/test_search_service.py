@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.service import search as search_module
 from registry_core.service.registry import RegistryService
@@ -22,12 +23,12 @@ def store() -> InMemoryRegistryStore:
 @pytest.fixture
 def registry(store: InMemoryRegistryStore) -> RegistryService:
     ticks = itertools.count(1_700_000_000_000)
-    return RegistryService(store, clock=lambda: next(ticks))
+    return RegistryService(store, clock=lambda: next(ticks), caller=Caller.system())
 
 
 @pytest.fixture
 def search(store: InMemoryRegistryStore) -> SearchService:
-    return SearchService(store)
+    return SearchService(store, caller=Caller.system())
 
 
 def _all_pages(fetch: Any, max_results: int) -> list[list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, ResourceAlreadyExists
 from registry_core.service.registry import RegistryService
 from registry_core.service.tracking import TrackingService
@@ -41,7 +42,10 @@ def test_a_version_from_a_tracked_logged_model_records_its_files(tracking: Track
     run = tracking.create_run(experiment_id, "me", 1, {}, None)
     logged = tracking.create_logged_model(experiment_id, "modelo", None, run.run_id, {}, {})
     registry = RegistryService(
-        InMemoryRegistryStore(), clock=lambda: 1000, logged_model_location=tracking.logged_model_location
+        InMemoryRegistryStore(),
+        clock=lambda: 1000,
+        caller=Caller.system(),
+        logged_model_location=tracking.logged_model_location,
     )
     registry.create_registered_model("m")
 

@@ -16,6 +16,9 @@ from pydantic import BaseModel, Field
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import ModelMetric, PromotionPolicy
 
+# The principal queue and stream consumers act as; no IAM principal can sign as it (it is not an ARN).
+SYSTEM_PRINCIPAL = "smr:system"
+
 
 class Caller(BaseModel):
     """Who is asking: the IAM principal API Gateway verified, and the request id (for logs and audit records)."""
@@ -24,6 +27,15 @@ class Caller(BaseModel):
     request_id: str = ""
     # An admin principal (configuration) holds every permission on every model.
     admin: bool = False
+
+    @classmethod
+    def system(cls, request_id: str = "") -> Caller:
+        """The registry itself (copier, stream publisher, webhook delivery): acts on every model, owns none."""
+        return cls(principal=SYSTEM_PRINCIPAL, request_id=request_id, admin=True)
+
+    @property
+    def is_system(self) -> bool:
+        return self.principal == SYSTEM_PRINCIPAL and self.admin
 
 
 class Stage(StrEnum):

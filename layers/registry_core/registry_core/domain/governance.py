@@ -26,6 +26,10 @@ class ModelMetric(BaseModel):
     dataset_digest: str | None = None
     model_id: str | None = None
     run_id: str | None = None
+    # Stamped by the registry when the metric is recorded (whatever a client sends): who recorded it, and when (ms).
+    # Promotion policies may require a recorder; not part of MLflow's ModelMetric, so not on its wire.
+    recorded_by: str | None = None
+    recorded_at: int | None = None
 
 
 class ModelParam(BaseModel):
@@ -75,6 +79,7 @@ class HistoryRecord(BaseModel):
 METRIC_OPERATORS = (">=", ">", "<=", "<", "==", "!=")
 MAX_POLICY_RULES = 50
 MAX_POLICY_TARGETS = 20
+MAX_POLICY_RECORDERS = 20
 _STAGE_NAMES = ("None", "Staging", "Production", "Archived")
 _TARGET = re.compile(r"^(stage|alias):[A-Za-z0-9_.\-]{1,255}$")
 
@@ -85,6 +90,10 @@ class MetricRule(BaseModel):
     key: StrictStr = Field(min_length=1, max_length=250)
     op: Literal[">=", ">", "<=", "<", "==", "!="]
     value: float = Field(allow_inf_nan=False)
+    # When set, the metric counts only if recorded by one of these principals (an IAM role ARN stands for every
+    # session of the role): an EDIT holder who may promote cannot also vouch for the number. These principals may
+    # also replace the metric whoever recorded it before (domain/permissions.py).
+    recorded_by: list[StrictStr] | None = Field(default=None, min_length=1, max_length=MAX_POLICY_RECORDERS)
 
 
 class TagRule(BaseModel):
@@ -232,6 +241,9 @@ class Webhook(BaseModel):
     status: WebhookStatus = WebhookStatus.ACTIVE
     creation_timestamp: int
     last_updated_timestamp: int
+    # The principal that created it: only it and admins see or change it, and it is sent only the events of models
+    # this principal may read. None (a webhook older than owners): only admins see it; it gets public models' events.
+    owner: str | None = None
 
     def subscribes_to(self, entity: str, action: str) -> bool:
         return any(event.entity == entity and event.action == action for event in self.events)

@@ -29,25 +29,25 @@ def default_store() -> RegistryStore:
     return DynamoDbRegistryStore(settings().table_name, read_timeout_s=settings().dynamodb_read_timeout_s)
 
 
-def registry_service(caller: Caller | None = None) -> RegistryService:
+def registry_service(caller: Caller) -> RegistryService:
     """The registry, acting for `caller` (whose identity the rules may need: user_id, permissions, history)."""
     from registry_core.service.registry import RegistryService
 
     return RegistryService(
         default_store(),
         caller=caller,
-        logged_model_location=lambda model_id: tracking_service().logged_model_location(model_id),
+        logged_model_location=lambda model_id: tracking_service(caller).logged_model_location(model_id),
     )
 
 
-def search_service(caller: Caller | None = None) -> SearchService:
+def search_service(caller: Caller) -> SearchService:
     """Searches, acting for `caller` (private models it may not read are left out)."""
     from registry_core.service.search import SearchService
 
     return SearchService(default_store(), caller=caller)
 
 
-def artifact_service(caller: Caller | None = None) -> ArtifactService:
+def artifact_service(caller: Caller) -> ArtifactService:
     """Registry-owned artifacts (copy-in, presigned transfers, auto-registration) in the configured bucket."""
     from registry_core.config import settings
     from registry_core.service.artifacts import ArtifactService
@@ -65,20 +65,35 @@ def artifact_service(caller: Caller | None = None) -> ArtifactService:
     )
 
 
-def history_service() -> HistoryService:
+def history_service(caller: Caller) -> HistoryService:
     from registry_core.service.history import HistoryService
 
-    return HistoryService(default_store())
+    return HistoryService(default_store(), caller)
 
 
-def webhook_service() -> WebhookService:
+def webhook_service(caller: Caller) -> WebhookService:
+    """Webhooks, acting for `caller` (who owns the webhooks it creates and sees only those); the delivery consumer
+    acts as `Caller.system()` and checks each event against the webhook owner's permissions."""
     from registry_core.config import settings
     from registry_core.service.webhooks import WebhookService
     from registry_core.store.webhooks import DynamoDbWebhookStore
 
     return WebhookService(
-        DynamoDbWebhookStore(settings().table_name), allow_loopback=settings().webhooks_allow_loopback
+        DynamoDbWebhookStore(settings().table_name),
+        caller,
+        models=default_store(),
+        admin_principals=settings().admin_principals,
+        allow_loopback=settings().webhooks_allow_loopback,
     )
+
+
+def auto_registration_caller(request_id: str = "") -> Caller:
+    """Who a folder dropped under incoming/ acts as: the principal the stack names (config auto_registration_owner)."""
+    from registry_core.config import settings
+    from registry_core.domain.entities import Caller
+
+    principal = settings().auto_registration_owner
+    return Caller(principal=principal, request_id=request_id, admin=principal in settings().admin_principals)
 
 
 @lru_cache(maxsize=1)

@@ -46,10 +46,12 @@ from registry_core.domain.artifacts import (
 from registry_core.domain.entities import ModelVersion, VersionStatus, canonical_stage
 from registry_core.domain.errors import (
     InvalidParameterValue,
+    PermissionDenied,
     RegistryError,
     ResourceAlreadyExists,
     ResourceDoesNotExist,
 )
+from registry_core.domain.permissions import PermissionLevel, authorize, model_not_found, upload_visible
 from registry_core.domain.validation import (
     validate_alias_name,
     validate_alias_not_reserved,
@@ -248,6 +250,7 @@ class ArtifactService:
         paths = [validate_relative_path(entry.path) for entry in files]
         if len(set(paths)) != len(paths):
             raise InvalidParameterValue("Each file of an upload must have its own path.")
+        self._authorize_upload_to(name)
         threshold = multipart_threshold or DEFAULT_MULTIPART_THRESHOLD
         upload_id = uuid.uuid4().hex
         prefix = incoming_prefix(name, upload_id)
@@ -285,6 +288,7 @@ class ArtifactService:
             last_updated_timestamp=now,
             files=list(files),
             multipart=multipart,
+            created_by=self._caller_principal(),
         )
         self._registry.commit_upload(record, None)
         return {"upload_id": upload_id, "files": answers, "expires_at": now + self._url_expiry_s * 1000}
@@ -294,8 +298,8 @@ class ArtifactService:
     ) -> ModelVersion:
         validate_model_name(name)
         validate_upload_id(upload_id)
-        upload = self._store.get_upload(name, upload_id)
-        if upload is None or upload.origin is not UploadOrigin.PRESIGNED:
+        upload = self._visible_upload(name, upload_id, PermissionLevel.EDIT)
+        if upload.origin is not UploadOrigin.PRESIGNED:
             raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
         prefix = incoming_prefix(name, upload_id)
         if upload.version is not None:
@@ -373,6 +377,7 @@ class ArtifactService:
             rev=existing.rev if existing else 0,
             trigger_key=key,
             trigger_etag=etag,
+            created_by=self._caller_principal(),
         )
         expected_rev = existing.rev if existing else None
         try:
@@ -402,10 +407,13 @@ class ArtifactService:
             return self._record_failure(upload, expected_rev, error.message)
         try:
             self._register(upload, s3_uri(bucket, incoming_prefix(name, upload_id).rstrip("/")))
-        except RegistryError as error:
-            if isinstance(error, InvalidParameterValue | ResourceDoesNotExist):
-                return self._record_failure(upload, expected_rev, error.message)
-            raise
+        except (PermissionDenied, ResourceDoesNotExist) as error:
+            # The dropped folder acts as the auto-registration principal, which needs EDIT on an existing model (a
+            # private model it may not read answers as missing): no version is made for nobody.
+            reason = f"Auto-registration (acting as {self._caller_principal()}) may not add a version: {error.message}"
+            return self._record_failure(upload, expected_rev, reason)
+        except InvalidParameterValue as error:
+            return self._record_failure(upload, expected_rev, error.message)
         return self._store.get_upload(name, upload_id)
 
     def _apply_late_manifest(self, upload: Upload, bucket: str, key: str, etag: str | None) -> Upload | None:
@@ -462,13 +470,48 @@ class ArtifactService:
     # -- reads ---------------------------------------------------------------------------------------------
 
     def get_upload(self, name: str, upload_id: str) -> Upload:
-        upload = self._store.get_upload(name, upload_id)
-        if upload is None:
-            raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
-        return upload
+        validate_model_name(name)
+        return self._visible_upload(name, upload_id, PermissionLevel.READ)
 
     def list_uploads(self, name: str, max_results: int = MAX_LISTED_UPLOADS) -> list[Upload]:
-        return self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
+        """The model's uploads, newest first (READ on the model); before the model exists, the caller's own."""
+        validate_model_name(name)
+        model = self._store.get_model(name)
+        if model is not None and model.visible:
+            authorize(model, self._registry.caller, PermissionLevel.READ)
+        found = self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
+        visible = [upload for upload in found if upload_visible(model, upload.created_by, self._registry.caller)]
+        if not visible and not (model is not None and model.visible):
+            raise model_not_found(name)
+        return visible
+
+    # -- who may do what with uploads (domain/permissions.py has the rules) ---------------------------------
+
+    def _caller_principal(self) -> str | None:
+        caller = self._registry.caller
+        return caller.principal if caller is not None else None
+
+    def _authorize_upload_to(self, name: str) -> None:
+        """Uploading to an existing model needs EDIT on it (a model the caller may not read answers as missing);
+        uploading to a new name needs nothing here: completing the upload creates the model, owned by the caller."""
+        model = self._store.get_model(name)
+        if model is not None and model.visible:
+            authorize(model, self._registry.caller, PermissionLevel.EDIT)
+
+    def _visible_upload(self, name: str, upload_id: str, needed: PermissionLevel) -> Upload:
+        """The upload, if the caller may see it (and holds `needed` on its model, when the model exists).
+
+        A model the caller may not read answers as a missing model, whether or not the upload exists.
+        """
+        model = self._store.get_model(name)
+        if model is not None and model.visible:
+            authorize(model, self._registry.caller, needed)
+        upload = self._store.get_upload(name, upload_id)
+        if upload is not None and upload_visible(model, upload.created_by, self._registry.caller):
+            return upload
+        if model is None or not model.visible:
+            raise model_not_found(name)
+        raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
 
     def download_urls(self, name: str, version: str | int) -> dict[str, Any]:
         found = self._registry.get_model_version(name, version)

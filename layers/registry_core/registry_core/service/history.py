@@ -7,9 +7,10 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from registry_core.domain.entities import RegisteredModel, canonical_stage
-from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
+from registry_core.domain.entities import Caller, RegisteredModel, canonical_stage
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import HistoryRecord
+from registry_core.domain.permissions import PermissionLevel, authorize, model_not_found
 from registry_core.domain.validation import validate_alias_name, validate_model_name, validate_version
 from registry_core.store import keys
 from registry_core.store.base import HistoryIndex, HistoryQuery, RegistryStore
@@ -64,14 +65,17 @@ def record_key(record: HistoryRecord) -> str:
 
 
 class HistoryService:
-    def __init__(self, store: RegistryStore) -> None:
+    def __init__(self, store: RegistryStore, caller: Caller) -> None:
         self._store = store
+        # History names principals, comments and versions: READ on the model, like every other read of it.
+        self._caller = caller
 
     def _model(self, name: str) -> RegisteredModel:
         validate_model_name(name)
         model = self._store.get_model(name)
         if model is None or not model.visible:
-            raise ResourceDoesNotExist(f"Registered Model with name={name} not found")
+            raise model_not_found(name)
+        authorize(model, self._caller, PermissionLevel.READ)
         return model
 
     def _page(

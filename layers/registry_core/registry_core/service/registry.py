@@ -28,6 +28,7 @@ from registry_core.domain.entities import (
 )
 from registry_core.domain.errors import (
     InvalidParameterValue,
+    PermissionDenied,
     ResourceAlreadyExists,
     ResourceConflict,
     ResourceDoesNotExist,
@@ -40,7 +41,13 @@ from registry_core.domain.governance import (
     alias_target,
     stage_target,
 )
-from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.permissions import (
+    PermissionLevel,
+    authorize,
+    authorize_metric_overwrite,
+    model_not_found,
+    owner_permissions,
+)
 from registry_core.domain.validation import (
     RESERVED_ALIAS_LATEST,
     validate_alias_name,
@@ -83,7 +90,7 @@ def _now_ms() -> int:
 
 
 def _model_not_found(name: str) -> ResourceDoesNotExist:
-    return ResourceDoesNotExist(f"Registered Model with name={name} not found")
+    return model_not_found(name)
 
 
 def _version_not_found(name: str, version: int) -> ResourceDoesNotExist:
@@ -103,6 +110,11 @@ class RegistryService:
         self._caller = caller
         # model_id -> (artifact location, source run id) of a logged model smr tracks, or None.
         self._logged_model_location = logged_model_location
+
+    @property
+    def caller(self) -> Caller | None:
+        """Who this service acts for (services built on it check their own rules for the same caller)."""
+        return self._caller
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -224,6 +236,9 @@ class RegistryService:
         validate_model_name(name)
         for key, value in (tags or {}).items():
             validate_tag(key, value)
+        owner = self._caller
+        if owner is None:
+            raise PermissionDenied("A registered model is created by a caller, who becomes its owner.")
 
         def attempt() -> RegisteredModel:
             existing = self._store.get_model(name)
@@ -238,7 +253,7 @@ class RegistryService:
                 last_updated_timestamp=now,
                 description=description,
                 tags=dict(tags or {}),
-                permissions={self._caller.principal: PermissionLevel.MANAGE.name} if self._caller else {},
+                permissions=owner_permissions(owner),
             )
             changes = self._changes(model, now)
             changes.event(
@@ -535,7 +550,8 @@ class RegistryService:
         validate_model_name(name)
         for key, value in (tags or {}).items():
             validate_tag(key, value)
-        metrics, params = _merged_metrics([], {}, model_metrics or [], model_params or {})
+        recorded = self._recorded(model_metrics or [], self._clock())
+        metrics, params = _merged_metrics([], {}, recorded, model_params or {})
         storage_location, run_id = self._resolve_logged_model(source, model_id, storage_location, run_id)
 
         def attempt() -> ModelVersion:
@@ -947,10 +963,15 @@ class RegistryService:
 
         def attempt() -> ModelVersion:
             model, found, _ = self._writable_version(name, number)
+            now = self._clock()
+            replaced = {metric.key for metric in model_metrics or []}
+            for metric in found.model_metrics:
+                if metric.key in replaced:
+                    authorize_metric_overwrite(model, self._caller, metric.key, metric.recorded_by)
             found.model_metrics, found.model_params = _merged_metrics(
-                found.model_metrics, found.model_params, model_metrics or [], model_params or {}
+                found.model_metrics, found.model_params, self._recorded(model_metrics or [], now), model_params or {}
             )
-            found.last_updated_timestamp = self._clock()
+            found.last_updated_timestamp = now
             self._sync_copies(model, [found])
             self._commit_model(model, put_versions=[found])
             return model.with_aliases(found)
@@ -984,12 +1005,18 @@ class RegistryService:
         validate_model_name(name)
 
         def attempt() -> PromotionPolicy:
-            model = self._writable(name, self._store.get_model(name))
+            # MANAGE, not EDIT: whoever may promote must not also be able to relax the rules of promotion.
+            model = self._writable(name, self._store.get_model(name), PermissionLevel.MANAGE)
             model.policy = policy if policy.rules else None
             self._commit_model(model)
             return policy
 
         return self._retrying(attempt)
+
+    def _recorded(self, metrics: list[ModelMetric], now: int) -> list[ModelMetric]:
+        """The metrics stamped with who records them and when (whatever the client said)."""
+        recorder = self._caller.principal if self._caller else None
+        return [metric.model_copy(update={"recorded_by": recorder, "recorded_at": now}) for metric in metrics]
 
     def get_promotion_policy(self, name: str) -> PromotionPolicy:
         return self.get_registered_model(name).policy or PromotionPolicy()
