@@ -111,3 +111,12 @@ def test_an_upload_for_a_model_not_created_yet_is_its_creators(harness: Harness)
     version = harness.service.complete_upload(MODEL, upload_id, parts, UploadManifest())
     assert version.user_id == UPLOADER.principal
     assert harness.registry.get_permissions(MODEL).permissions == {UPLOADER.principal: "MANAGE"}
+
+
+def test_a_failed_drop_for_a_name_no_model_has_is_readable_by_anyone(harness: Harness) -> None:
+    # Whoever could write to incoming/ must be able to learn why the folder did not register; no model is involved.
+    etag = _folder(harness, "bad", b'{"stage": "Prod"}', name="never-made")
+    harness.acting_as(AUTO).register_from_event(BUCKET, "incoming/never-made/bad/smr.json", etag)
+    upload = harness.acting_as(STRANGER).get_upload("never-made", "bad")
+    assert upload.state is UploadState.FAILED and upload.reason is not None and "Prod" in upload.reason
+    assert [u.upload_id for u in harness.acting_as(STRANGER).list_uploads("never-made")] == ["bad"]

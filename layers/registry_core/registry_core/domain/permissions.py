@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from registry_core.domain.artifacts import Upload, UploadOrigin
 from registry_core.domain.entities import Caller, RegisteredModel
 from registry_core.domain.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
 from registry_core.domain.governance import MetricRule
@@ -86,14 +87,15 @@ def authorize(model: RegisteredModel, caller: Caller | None, needed: PermissionL
         )
 
 
-def upload_visible(model: RegisteredModel | None, created_by: str | None, caller: Caller | None) -> bool:
-    """Who sees an upload record: whoever may read its model; while the model does not exist (an upload creates it
-    when it completes), the upload's creator and admins."""
+def upload_visible(model: RegisteredModel | None, upload: Upload, caller: Caller | None) -> bool:
+    """Who sees an upload record: whoever may read its model. While the model does not exist (an upload creates it
+    when it registers): a presigned upload's creator and admins, and everyone for a folder dropped under incoming/
+    (whoever could write to the bucket learns why it failed; the record holds nothing of any model)."""
     if caller is None:
         return False
     if model is not None and model.visible:
         return can_read(model, caller)
-    return caller.admin or (created_by is not None and created_by == caller.principal)
+    return caller.admin or upload.origin is UploadOrigin.S3_EVENT or upload.created_by == caller.principal
 
 
 def owner_permissions(owner: Caller) -> dict[str, str]:

@@ -480,7 +480,7 @@ class ArtifactService:
         if model is not None and model.visible:
             authorize(model, self._registry.caller, PermissionLevel.READ)
         found = self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
-        visible = [upload for upload in found if upload_visible(model, upload.created_by, self._registry.caller)]
+        visible = [upload for upload in found if upload_visible(model, upload, self._registry.caller)]
         if not visible and not (model is not None and model.visible):
             raise model_not_found(name)
         return visible
@@ -507,7 +507,7 @@ class ArtifactService:
         if model is not None and model.visible:
             authorize(model, self._registry.caller, needed)
         upload = self._store.get_upload(name, upload_id)
-        if upload is not None and upload_visible(model, upload.created_by, self._registry.caller):
+        if upload is not None and upload_visible(model, upload, self._registry.caller):
             return upload
         if model is None or not model.visible:
             raise model_not_found(name)
