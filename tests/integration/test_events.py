@@ -373,3 +373,32 @@ def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch: pytest
         assert lookups.count("hooks.invalid") == 2  # at creation and before the delivery; never by the socket
     finally:
         receiver.close()
+
+
+def test_a_principal_lists_only_its_own_webhooks_page_by_page_on_dynamodb(
+    dynamodb_store: DynamoDbRegistryStore, dynamodb_client: Any
+) -> None:
+    webhooks = DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client)
+    others = Caller(principal="arn:aws:iam::123456789012:user/someone-else")
+    clock = iter(range(1000, 2000))
+
+    def as_(caller: Caller) -> WebhookService:
+        return WebhookService(webhooks, caller, models=dynamodb_store, allow_loopback=True, clock=lambda: next(clock))
+
+    for index in range(4):
+        for caller in (others, others, HOOK_OWNER):
+            as_(caller).create_webhook(
+                f"{caller.principal.rsplit('/', 1)[-1]}-{index}",
+                "http://127.0.0.1:9/h",
+                [WebhookEventName(entity="model_version", action="created")],
+            )
+    names, token = [], None
+    for _ in range(10):
+        page, token = as_(HOOK_OWNER).list_webhooks(2, token)
+        assert len(page) <= 2
+        names.extend(hook.name for hook in page)
+        if token is None:
+            break
+    assert names == [f"hook-owner-{index}" for index in range(4)]
+    admin = Caller(principal="arn:aws:iam::123456789012:role/admin", admin=True)
+    assert len(as_(admin).list_webhooks(100)[0]) == 12
