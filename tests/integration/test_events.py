@@ -392,7 +392,8 @@ def test_a_principal_lists_only_its_own_webhooks_page_by_page_on_dynamodb(
                 "http://127.0.0.1:9/h",
                 [WebhookEventName(entity="model_version", action="created")],
             )
-    names, token = [], None
+    names: list[str] = []
+    token: str | None = None
     for _ in range(10):
         page, token = as_(HOOK_OWNER).list_webhooks(2, token)
         assert len(page) <= 2
