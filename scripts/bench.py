@@ -45,7 +45,7 @@ spec = importlib.util.spec_from_file_location("app", {path!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 imported = time.perf_counter()
-from registry_core.service import default_store
+from registry_core.wiring import default_store
 default_store()
 initialized = time.perf_counter()
 print((imported - started) * 1000, (initialized - started) * 1000)
@@ -161,7 +161,7 @@ def main() -> None:
     from moto import mock_aws
 
     from registry_core.domain.entities import Caller
-    from registry_core.service import default_store, registry_service
+    from registry_core.wiring import default_store, registry_service
     from smr_local.template import create_table
 
     with mock_aws():

@@ -6,11 +6,10 @@ from typing import Any
 
 from registry_core.api.queue import sqs_consumer
 from registry_core.domain.entities import Caller
-from registry_core.service import artifact_service
+from registry_core.wiring import artifact_service
 
 
 def copy(body: dict[str, Any]) -> None:
-    # The copy was authorized when the version was created; settling it is the registry's own work.
     artifact_service(Caller.system()).copy_version(
         body["name"], int(body["version"]), body["source"], body.get("upload_id")
     )

@@ -8,7 +8,7 @@ from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import CreateWebhook
 from registry_core.api.responses import webhook_json
 from registry_core.domain.governance import WebhookStatus
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(CreateWebhook)

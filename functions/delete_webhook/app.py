@@ -6,7 +6,7 @@ from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import WebhookRef
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(WebhookRef)

@@ -7,7 +7,7 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import ModelVersionHistory
 from registry_core.api.responses import history_record_json
-from registry_core.service import history_service
+from registry_core.wiring import history_service
 
 
 @endpoint(ModelVersionHistory)

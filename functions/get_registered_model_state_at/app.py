@@ -8,7 +8,7 @@ from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import RegisteredModelStateAt
 from registry_core.api.responses import history_record_json
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.service import history_service
+from registry_core.wiring import history_service
 
 
 @endpoint(RegisteredModelStateAt)

@@ -7,7 +7,7 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import WebhookDeliveries
 from registry_core.api.responses import delivery_json
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(WebhookDeliveries)

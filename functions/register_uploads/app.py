@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.api.queue import s3_object_events, sqs_consumer
-from registry_core.service import artifact_service, auto_registration_caller
+from registry_core.wiring import artifact_service, auto_registration_caller
 
 
 def register(body: dict[str, Any]) -> None:

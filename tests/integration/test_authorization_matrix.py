@@ -24,13 +24,11 @@ from typing import Any
 import boto3
 import pytest
 
-from registry_core import service as wiring
 from registry_core.config import settings
 from registry_core.domain.artifacts import FileEntry, Upload, UploadOrigin, UploadState
 from registry_core.domain.entities import Caller
 from registry_core.domain.governance import WebhookEventName
 from registry_core.domain.permissions import PermissionLevel
-from registry_core.service import webhook_service
 from registry_core.service.registry import RegistryService
 from registry_core.store.memory import InMemoryRegistryStore
 from smr_local.template import create_bucket, http_routes
@@ -195,6 +193,13 @@ def test_every_route_has_a_sample_event() -> None:
     assert sorted(set(_route_keys()) - set(_sample_events())) == []
 
 
+def _wiring() -> ModuleType:
+    """registry_core.wiring, imported once a test has set the environment (it reads the settings on import)."""
+    from registry_core import wiring
+
+    return wiring
+
+
 # --- the world a case runs in ----------------------------------------------------------------------------------
 
 
@@ -204,7 +209,11 @@ class World:
     counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
 
     def registry(self, principal: str) -> RegistryService:
-        return RegistryService(wiring.default_store(), caller=Caller(principal=principal, admin=principal == ADMIN))
+        return _wiring().registry_service(self.caller(principal))
+
+    @staticmethod
+    def caller(principal: str) -> Caller:
+        return Caller(principal=principal, admin=principal == ADMIN)
 
     def private_model(self) -> str:
         """A fresh private model with everything a sample event touches, and the four principals' grants."""
@@ -215,7 +224,7 @@ class World:
             name, "s3://secret-training-bucket/run-7/model", tags={"validated": "SECRET-VERSION-TAG"}
         )
         owner.set_registered_model_alias(name, "champion", 1)
-        owner.commit_upload(
+        _wiring().registration_service(self.caller(OWNER)).commit_upload(
             Upload(
                 name=name,
                 upload_id=SAMPLE_UPLOAD_ID,
@@ -228,17 +237,22 @@ class World:
             ),
             None,
         )
+        permissions = _wiring().permission_service(self.caller(OWNER))
         for principal, level in GRANTS.items():
             if level is not None:
-                owner.set_permission(name, principal, level.name)
-        owner.set_private(name, True)
+                permissions.set_permission(name, principal, level.name)
+        permissions.set_private(name, True)
         return name
 
     def webhook(self) -> str:
-        hook = webhook_service(Caller(principal=OWNER)).create_webhook(
-            "owners-hook",
-            "https://hooks.example.com/owner",
-            [WebhookEventName(entity="model_version", action="created")],
+        hook = (
+            _wiring()
+            .webhook_service(Caller(principal=OWNER))
+            .create_webhook(
+                "owners-hook",
+                "https://hooks.example.com/owner",
+                [WebhookEventName(entity="model_version", action="created")],
+            )
         )
         return hook.webhook_id
 
@@ -261,7 +275,8 @@ def world(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     # The registry's store is the in-memory one (the contract suite holds it to the DynamoDB store): moto copies its
     # whole table on every transaction, and the matrix makes hundreds. Webhooks, tracking and S3 stay on moto.
     registry_store = InMemoryRegistryStore()
-    monkeypatch.setattr(wiring, "default_store", lambda: registry_store)
+    # Cached like the store it stands in for, so that wiring.clear_caches() (fixtures' teardown) finds it as it expects.
+    monkeypatch.setattr(_wiring(), "default_store", cache(lambda: registry_store))
     monkeypatch.setenv("SMR_BUCKET_NAME", BUCKET)
     monkeypatch.setenv("SMR_ADMIN_PRINCIPALS", ADMIN)
     settings.cache_clear()
@@ -432,7 +447,7 @@ def test_no_webhook_receives_an_event_of_a_model_its_owner_cannot_read(
         owner_of_url[url] = principal
 
     # The events the registry commits (the outbox), as the stream would hand them to the publisher.
-    store = wiring.default_store()
+    store = _wiring().default_store()
     committed: list[RegistryEvent] = []
     commit = store.commit
 

@@ -8,7 +8,7 @@ from registry_core.domain.artifacts import FileEntry, UploadManifest, UploadStat
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import PermissionDenied, ResourceDoesNotExist
 from registry_core.service.artifacts import ArtifactService
-from registry_core.service.registry import RegistryService
+from registry_core.service.permissions import PermissionService
 
 from .test_artifacts import BUCKET, MODEL, UPLOADER, Harness, _folder, _upload, harness, sha
 
@@ -27,7 +27,7 @@ def _missing_model_error(service: ArtifactService) -> str:
 
 def test_a_drop_under_a_private_model_adds_no_version_and_fails_with_a_reason(harness: Harness) -> None:
     harness.registry.create_registered_model(MODEL)
-    harness.registry.set_private(MODEL, True)
+    harness.permissions.set_private(MODEL, True)
     etag = _folder(harness, "drop")
     upload = harness.acting_as(AUTO).register_from_event(BUCKET, f"incoming/{MODEL}/drop/smr.json", etag)
     assert upload is not None and upload.state is UploadState.FAILED and upload.version is None
@@ -43,7 +43,7 @@ def test_a_drop_into_a_public_model_needs_edit_for_the_auto_registration_princip
     refused = auto.register_from_event(BUCKET, f"incoming/{MODEL}/first/smr.json", _folder(harness, "first"))
     assert refused is not None and refused.state is UploadState.FAILED
     assert refused.reason is not None and "needs EDIT" in refused.reason
-    harness.registry.set_permission(MODEL, AUTO.principal, "EDIT")
+    harness.permissions.set_permission(MODEL, AUTO.principal, "EDIT")
     upload = auto.register_from_event(BUCKET, f"incoming/{MODEL}/second/smr.json", _folder(harness, "second"))
     assert upload is not None and upload.version == 1
     harness.drain_copies()
@@ -54,7 +54,7 @@ def test_a_model_made_by_a_drop_is_owned_by_the_auto_registration_principal(harn
     auto = harness.acting_as(AUTO)
     upload = auto.register_from_event(BUCKET, "incoming/fresh/u1/smr.json", _folder(harness, "u1", name="fresh"))
     assert upload is not None and upload.version == 1
-    stranger = RegistryService(harness.store, caller=STRANGER)
+    stranger = PermissionService(harness.store, STRANGER)
     assert stranger.get_permissions("fresh").permissions == {AUTO.principal: "MANAGE"}
     for take_over in (
         lambda: stranger.set_permission("fresh", STRANGER.principal, "MANAGE"),
@@ -68,7 +68,7 @@ def test_uploads_of_a_private_model_answer_as_a_missing_model(harness: Harness) 
     upload_id, parts = _upload(harness, {"MLmodel": b"m"})
     harness.service.complete_upload(MODEL, upload_id, parts, UploadManifest())
     harness.drain_copies()
-    harness.registry.set_private(MODEL, True)
+    harness.permissions.set_private(MODEL, True)
     stranger = harness.acting_as(STRANGER)
     expected = _missing_model_error(stranger)
     attempts = {
@@ -88,7 +88,7 @@ def test_uploads_of_a_private_model_answer_as_a_missing_model(harness: Harness) 
 
 def test_a_reader_may_read_uploads_but_not_upload(harness: Harness) -> None:
     harness.registry.create_registered_model(MODEL)
-    harness.registry.set_permission(MODEL, READER.principal, "READ")
+    harness.permissions.set_permission(MODEL, READER.principal, "READ")
     reader = harness.acting_as(READER)
     assert reader.list_uploads(MODEL) == []
     with pytest.raises(PermissionDenied):
@@ -110,7 +110,7 @@ def test_an_upload_for_a_model_not_created_yet_is_its_creators(harness: Harness)
     assert harness.service.get_upload(MODEL, upload_id).state is UploadState.OPEN
     version = harness.service.complete_upload(MODEL, upload_id, parts, UploadManifest())
     assert version.user_id == UPLOADER.principal
-    assert harness.registry.get_permissions(MODEL).permissions == {UPLOADER.principal: "MANAGE"}
+    assert harness.permissions.get_permissions(MODEL).permissions == {UPLOADER.principal: "MANAGE"}
 
 
 def test_a_failed_drop_for_a_name_no_model_has_is_readable_by_anyone(harness: Harness) -> None:

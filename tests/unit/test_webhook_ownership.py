@@ -7,6 +7,7 @@ import pytest
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import ResourceDoesNotExist
 from registry_core.domain.governance import EventType, RegistryEvent, Webhook, WebhookEventName
+from registry_core.service.permissions import PermissionService
 from registry_core.service.registry import RegistryService
 from registry_core.service.webhooks import HttpResult, WebhookService
 from registry_core.store.memory import InMemoryRegistryStore
@@ -43,7 +44,10 @@ class Harness:
         )
 
     def registry(self, caller: Caller) -> RegistryService:
-        return RegistryService(self.models, caller=caller)
+        return RegistryService(self.models, caller)
+
+    def permissions(self, caller: Caller) -> PermissionService:
+        return PermissionService(self.models, caller)
 
     def event_of(self, name: str) -> RegistryEvent:
         model = self.models.get_model(name)
@@ -107,7 +111,7 @@ def test_a_listing_holds_only_the_callers_webhooks_page_by_page(harness: Harness
 
 def test_an_event_of_a_model_the_owner_cannot_read_never_reaches_its_receiver(harness: Harness) -> None:
     harness.registry(BOB).create_registered_model("secret-model")
-    harness.registry(BOB).set_private("secret-model", True)
+    harness.permissions(BOB).set_private("secret-model", True)
     hook = _hook(harness.as_(ALICE))
     message = delivery_message(hook.webhook_id, harness.event_of("secret-model"))
     delivery = harness.as_(Caller.system())
@@ -116,7 +120,7 @@ def test_an_event_of_a_model_the_owner_cannot_read_never_reaches_its_receiver(ha
     assert harness.as_(ALICE).deliveries(hook.webhook_id) == []
 
     # Checked at delivery time: once alice may read the model, the same event goes out.
-    harness.registry(BOB).set_permission("secret-model", ALICE.principal, "READ")
+    harness.permissions(BOB).set_permission("secret-model", ALICE.principal, "READ")
     assert delivery.deliver(message, 1, None, None) is True
     assert len(harness.sent) == 1 and b"private-source" in harness.sent[0][1]
 
@@ -127,7 +131,7 @@ def test_an_event_whose_model_is_gone_or_replaced_is_dropped(harness: Harness) -
     hook = _hook(harness.as_(ALICE))
     harness.registry(ALICE).delete_registered_model("m")
     harness.registry(BOB).create_registered_model("m")  # same name, another model (another uid)
-    harness.registry(BOB).set_private("m", True)
+    harness.permissions(BOB).set_private("m", True)
     assert harness.as_(Caller.system()).deliver(delivery_message(hook.webhook_id, event), 1, None, None) is True
     assert harness.sent == []
 
@@ -140,7 +144,7 @@ def test_a_webhook_without_an_owner_is_admin_only_and_hears_only_of_public_model
     assert harness.as_(ADMIN).get_webhook(legacy.webhook_id).owner is None
     harness.registry(BOB).create_registered_model("public")
     harness.registry(BOB).create_registered_model("private")
-    harness.registry(BOB).set_private("private", True)
+    harness.permissions(BOB).set_private("private", True)
     delivery = harness.as_(Caller.system())
     for name in ("public", "private"):
         delivery.deliver(delivery_message(legacy.webhook_id, harness.event_of(name)), 1, None, None)

@@ -4,9 +4,10 @@ They live in the registered model item (the aggregate), so checking them costs n
 - `permissions`: IAM principal (ARN) -> level; whoever creates a model holds MANAGE on it (its owner). A model made
   by auto-registration from `incoming/` is owned by the principal the stack names for it (SMR_AUTO_REGISTRATION_OWNER);
 - `private`: when false (the default) every principal with API access may READ; when true only those listed may.
-Admin principals (configuration: SMR_ADMIN_PRINCIPALS) and the system caller (queue and stream consumers) may do
-anything. A model with no permission recorded at all (made before permissions existed) has no owner: every principal
-may READ and EDIT it, and only admins MANAGE it (grant, make private, change its promotion policy, delete, rename).
+Admin principals (configuration: SMR_ADMIN_PRINCIPALS) and smr itself (`Caller.system()`: the copier, the event
+publisher, webhook delivery) may do anything; smr itself owns nothing. A model with no permission recorded at all
+(made before permissions existed) has no owner: every principal may READ and EDIT it, and only admins MANAGE it
+(grant, make private, change its promotion policy, delete, rename).
 
 What each operation needs: READ for every read; EDIT for description, tags, aliases, stage transitions, creating or
 updating versions and recording metrics; MANAGE for deleting or renaming the model, deleting a version, changing its
@@ -66,7 +67,7 @@ def effective_level(model: RegisteredModel, caller: Caller | None) -> Permission
     return None if model.private else PermissionLevel.READ
 
 
-def can_read(model: RegisteredModel, caller: Caller | None) -> bool:
+def can_read(model: RegisteredModel, caller: Caller) -> bool:
     return effective_level(model, caller) is not None
 
 

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 from registry_core.domain.artifacts import (
-    MAX_FILES_PER_UPLOAD,
     MLMODEL_NAME,
     MODELS_PREFIX,
     TRIGGER_NAMES,
@@ -43,7 +42,7 @@ from registry_core.domain.artifacts import (
     validate_relative_path,
     validate_upload_id,
 )
-from registry_core.domain.entities import ModelVersion, VersionStatus, canonical_stage
+from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel, VersionStatus
 from registry_core.domain.errors import (
     InvalidParameterValue,
     PermissionDenied,
@@ -51,14 +50,10 @@ from registry_core.domain.errors import (
     ResourceAlreadyExists,
     ResourceDoesNotExist,
 )
+from registry_core.domain.limits import MAX_FILES_PER_UPLOAD, MAX_LISTED_UPLOADS
 from registry_core.domain.permissions import PermissionLevel, authorize, model_not_found, upload_visible
-from registry_core.domain.validation import (
-    validate_alias_name,
-    validate_alias_not_reserved,
-    validate_model_name,
-    validate_tag,
-)
-from registry_core.service.registry import RegistryService
+from registry_core.domain.validation import validate_model_name
+from registry_core.service.registration import VersionRegistration, validate_requested
 from registry_core.store.base import ConcurrentModification, RegistryStore
 from registry_core.store.objects import ArtifactObjects, ObjectMissing, part_size_for
 from registry_core.store.queues import CopyQueue
@@ -67,29 +62,18 @@ LOGGER = logging.getLogger("smr.artifacts")
 
 DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
-MAX_LISTED_UPLOADS = 100
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def validate_requested(requested: UploadManifest) -> None:
-    """Everything an upload asks for must be possible before a version is made (never a half-made version)."""
-    if requested.stage is not None:
-        canonical_stage(requested.stage)
-    for alias in requested.aliases:
-        validate_alias_name(alias)
-        validate_alias_not_reserved(alias)
-    for key, value in requested.version_tags().items():
-        validate_tag(key, value)
-
-
 class ArtifactService:
     def __init__(
         self,
-        registry: RegistryService,
+        registry: VersionRegistration,
         store: RegistryStore,
+        caller: Caller,
         objects: ArtifactObjects,
         bucket: str,
         copy_queue: CopyQueue | None,
@@ -98,6 +82,7 @@ class ArtifactService:
         copy_from_buckets: frozenset[str] = frozenset(),
     ) -> None:
         self._registry = registry
+        self._caller = caller
         # smr copies in only what it can read: its own bucket, and buckets the operator granted it (config).
         self._copy_from_buckets = copy_from_buckets | {bucket}
         self._store = store
@@ -241,8 +226,19 @@ class ArtifactService:
 
     # -- presigned uploads ---------------------------------------------------------------------------------
 
+    def _check_model_access(self, name: str, needed: PermissionLevel) -> RegisteredModel | None:
+        """The model, if it exists. Uploads of an existing model need `needed` on it (a model the caller may not
+        read answers as missing); an upload may come before its model exists: completing it creates the model,
+        owned by the caller."""
+        model = self._store.get_model(name)
+        if model is None or not model.visible:
+            return None
+        authorize(model, self._caller, needed)
+        return model
+
     def create_upload(self, name: str, files: list[FileEntry], multipart_threshold: int | None) -> dict[str, Any]:
         validate_model_name(name)
+        self._check_model_access(name, PermissionLevel.EDIT)
         if not files:
             raise InvalidParameterValue("An upload needs at least one file.")
         if len(files) > MAX_FILES_PER_UPLOAD:
@@ -250,7 +246,6 @@ class ArtifactService:
         paths = [validate_relative_path(entry.path) for entry in files]
         if len(set(paths)) != len(paths):
             raise InvalidParameterValue("Each file of an upload must have its own path.")
-        self._authorize_upload_to(name)
         threshold = multipart_threshold or DEFAULT_MULTIPART_THRESHOLD
         upload_id = uuid.uuid4().hex
         prefix = incoming_prefix(name, upload_id)
@@ -288,7 +283,7 @@ class ArtifactService:
             last_updated_timestamp=now,
             files=list(files),
             multipart=multipart,
-            created_by=self._caller_principal(),
+            created_by=self._caller.principal,
         )
         self._registry.commit_upload(record, None)
         return {"upload_id": upload_id, "files": answers, "expires_at": now + self._url_expiry_s * 1000}
@@ -328,10 +323,7 @@ class ArtifactService:
         """Steps 1 and 2 of the module's docstring, for an upload (the model is created if need be)."""
         with contextlib.suppress(ResourceAlreadyExists):
             self._registry.create_registered_model(upload.name)
-        requested = upload.requested
-        version, created = self._registry.register_upload_version(
-            upload, source, run_id=requested.run_id, tags=requested.version_tags(), description=requested.description
-        )
+        version, created = self._registry.register_upload_version(upload, source)
         if version.status is VersionStatus.PENDING_REGISTRATION:
             # Also for a replay: if the first delivery died before queueing, this is the message that counts.
             if self._copy_queue is None:
@@ -377,7 +369,7 @@ class ArtifactService:
             rev=existing.rev if existing else 0,
             trigger_key=key,
             trigger_etag=etag,
-            created_by=self._caller_principal(),
+            created_by=self._caller.principal,
         )
         expected_rev = existing.rev if existing else None
         try:
@@ -410,26 +402,23 @@ class ArtifactService:
         except (PermissionDenied, ResourceDoesNotExist) as error:
             # The dropped folder acts as the auto-registration principal, which needs EDIT on an existing model (a
             # private model it may not read answers as missing): no version is made for nobody.
-            reason = f"Auto-registration (acting as {self._caller_principal()}) may not add a version: {error.message}"
+            reason = f"Auto-registration (acting as {self._caller.principal}) may not add a version: {error.message}"
             return self._record_failure(upload, expected_rev, reason)
         except InvalidParameterValue as error:
             return self._record_failure(upload, expected_rev, error.message)
         return self._store.get_upload(name, upload_id)
 
     def _apply_late_manifest(self, upload: Upload, bucket: str, key: str, etag: str | None) -> Upload | None:
-        """smr.json written after the folder's MLmodel already registered it: its metadata goes to that version."""
+        """smr.json written after the folder's MLmodel already registered it: its metadata goes to that version.
+
+        All of it in one change (registration.apply_upload_metadata), or, when any of it is refused, none of it,
+        with the reason in the upload record.
+        """
         assert upload.version is not None
+        requested = upload.requested
         try:
             requested = UploadManifest.parse(self._objects.read(bucket, key))
-            validate_requested(requested)
-            if requested.description is not None:
-                self._registry.update_model_version(upload.name, upload.version, requested.description)
-            for tag_key, value in requested.version_tags().items():
-                self._registry.set_model_version_tag(upload.name, upload.version, tag_key, value)
-            for alias in requested.aliases:
-                self._registry.set_registered_model_alias(upload.name, alias, upload.version)
-            if requested.stage is not None and canonical_stage(requested.stage).value != "None":
-                self._registry.transition_model_version_stage(upload.name, upload.version, requested.stage)
+            self._registry.apply_upload_metadata(upload.name, upload.version, requested)
             reason = None
         except (ObjectMissing, RegistryError) as error:
             reason = f"{UPLOAD_MANIFEST_NAME} arrived after {MLMODEL_NAME} registered version {upload.version}"
@@ -476,40 +465,25 @@ class ArtifactService:
     def list_uploads(self, name: str, max_results: int = MAX_LISTED_UPLOADS) -> list[Upload]:
         """The model's uploads, newest first (READ on the model); before the model exists, the caller's own."""
         validate_model_name(name)
-        model = self._store.get_model(name)
-        if model is not None and model.visible:
-            authorize(model, self._registry.caller, PermissionLevel.READ)
+        model = self._check_model_access(name, PermissionLevel.READ)
         found = self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
-        visible = [upload for upload in found if upload_visible(model, upload, self._registry.caller)]
-        if not visible and not (model is not None and model.visible):
+        visible = [upload for upload in found if upload_visible(model, upload, self._caller)]
+        if not visible and model is None:
             raise model_not_found(name)
         return visible
 
     # -- who may do what with uploads (domain/permissions.py has the rules) ---------------------------------
-
-    def _caller_principal(self) -> str | None:
-        caller = self._registry.caller
-        return caller.principal if caller is not None else None
-
-    def _authorize_upload_to(self, name: str) -> None:
-        """Uploading to an existing model needs EDIT on it (a model the caller may not read answers as missing);
-        uploading to a new name needs nothing here: completing the upload creates the model, owned by the caller."""
-        model = self._store.get_model(name)
-        if model is not None and model.visible:
-            authorize(model, self._registry.caller, PermissionLevel.EDIT)
 
     def _visible_upload(self, name: str, upload_id: str, needed: PermissionLevel) -> Upload:
         """The upload, if the caller may see it (and holds `needed` on its model, when the model exists).
 
         A model the caller may not read answers as a missing model, whether or not the upload exists.
         """
-        model = self._store.get_model(name)
-        if model is not None and model.visible:
-            authorize(model, self._registry.caller, needed)
+        model = self._check_model_access(name, needed)
         upload = self._store.get_upload(name, upload_id)
-        if upload is not None and upload_visible(model, upload, self._registry.caller):
+        if upload is not None and upload_visible(model, upload, self._caller):
             return upload
-        if model is None or not model.visible:
+        if model is None:
             raise model_not_found(name)
         raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
 

@@ -35,7 +35,15 @@ from registry_core.domain.governance import (
     WebhookEventName,
     WebhookStatus,
 )
+from registry_core.domain.limits import (
+    DELIVERY_LOG_MAX_RESULTS,
+    MAX_WEBHOOK_NAME_LENGTH,
+    MAX_WEBHOOK_URL_LENGTH,
+    WEBHOOK_LIST_MAX_RESULTS_DEFAULT,
+    WEBHOOK_LIST_MAX_RESULTS_THRESHOLD,
+)
 from registry_core.domain.permissions import can_read
+from registry_core.service import page_tokens
 from registry_core.store.base import ConcurrentModification, RegistryStore
 from registry_core.store.messaging import WebhookQueue
 from registry_core.store.webhooks import WebhookStore
@@ -50,10 +58,7 @@ MAX_DELIVERY_ATTEMPTS = 5
 RETRY_BASE_DELAY_S = 30
 RETRY_MAX_DELAY_S = 900
 REQUEST_TIMEOUT_S = 10
-MAX_WEBHOOK_NAME_LENGTH = 256
-MAX_URL_LENGTH = 2048
 MAX_RESPONSE_BODY_CHARS = 1000
-DELIVERY_LOG_MAX_RESULTS = 100
 # Extra store pages read to fill a page of the caller's webhooks when others' webhooks lie in between.
 LIST_TOP_UP_ROUNDS = 10
 DELIVERY_ID_NAMESPACE = uuid.UUID("0b0c3f0e-8f43-4a55-b3a3-4f7d39a1c2e9")
@@ -76,8 +81,8 @@ def validate_webhook_url(url: str, *, allow_loopback: bool = False) -> list[str]
     `allow_loopback` (the local server only) admits http:// and loopback addresses. Returns the checked addresses:
     a delivery connects to one of them, so a DNS answer that changes after the check cannot redirect it.
     """
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidParameterValue(f"Webhook URL must be at most {MAX_URL_LENGTH} characters.")
+    if len(url) > MAX_WEBHOOK_URL_LENGTH:
+        raise InvalidParameterValue(f"Webhook URL must be at most {MAX_WEBHOOK_URL_LENGTH} characters.")
     parts = urlsplit(url)
     if parts.scheme != "https" and not (allow_loopback and parts.scheme == "http"):
         raise InvalidParameterValue("Webhook URL must use https.")
@@ -182,7 +187,8 @@ class WebhookService:
         clock: Callable[[], int] = _now_ms,
     ) -> None:
         self._store = store
-        # Webhooks are owned: the caller owns what it creates and sees only its own (admins see all).
+        # Webhooks are owned: the caller owns what it creates and sees only its own (admins see all); deliveries
+        # act as Caller.system().
         self._caller = caller
         # Read at delivery time: an event goes out only if the webhook's owner may read its model then.
         self._models = models
@@ -233,16 +239,16 @@ class WebhookService:
             raise _not_found(webhook_id)
         return webhook
 
-    def list_webhooks(self, max_results: int = 100, page_token: str | None = None) -> tuple[list[Webhook], str | None]:
-        if not 1 <= max_results <= 1000:
-            raise InvalidParameterValue("max_results must be between 1 and 1000.")
-        start = None
-        if page_token:
-            try:
-                start = json.loads(base64.urlsafe_b64decode(page_token.encode()))
-            except ValueError:
-                raise InvalidParameterValue(f"Invalid page token: {page_token!r}.") from None
+    def list_webhooks(
+        self, max_results: int = WEBHOOK_LIST_MAX_RESULTS_DEFAULT, page_token: str | None = None
+    ) -> tuple[list[Webhook], str | None]:
+        """The caller's webhooks (an admin's: every webhook), oldest first."""
+        if not 1 <= max_results <= WEBHOOK_LIST_MAX_RESULTS_THRESHOLD:
+            raise InvalidParameterValue(f"max_results must be between 1 and {WEBHOOK_LIST_MAX_RESULTS_THRESHOLD}.")
         owner = None if self._caller.admin else self._caller.principal
+        # The owner is part of the query: a token issued to one principal does not page through another's list.
+        query = page_tokens.query_fingerprint("webhooks/list", owner)
+        start = page_tokens.decode(page_token, query).mapping_key()
         found, last = self._store.list_webhooks(start, max_results, owner=owner)
         # Others' webhooks are skipped where they lie, so a page may come back short: top it up a few times.
         for _ in range(LIST_TOP_UP_ROUNDS):
@@ -250,8 +256,7 @@ class WebhookService:
                 break
             more, last = self._store.list_webhooks(last, max_results - len(found), owner=owner)
             found.extend(more)
-        token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
-        return found, token
+        return found, page_tokens.encode(query, key=last) if last else None
 
     def update_webhook(
         self,
@@ -307,8 +312,8 @@ class WebhookService:
 
     def deliveries(self, webhook_id: str, max_results: int = DELIVERY_LOG_MAX_RESULTS) -> list[DeliveryAttempt]:
         self.get_webhook(webhook_id)
-        if not 1 <= max_results <= 1000:
-            raise InvalidParameterValue("max_results must be between 1 and 1000.")
+        if not 1 <= max_results <= WEBHOOK_LIST_MAX_RESULTS_THRESHOLD:
+            raise InvalidParameterValue(f"max_results must be between 1 and {WEBHOOK_LIST_MAX_RESULTS_THRESHOLD}.")
         return self._store.deliveries(webhook_id, max_results)
 
     # -- delivery ----------------------------------------------------------------------------------------------

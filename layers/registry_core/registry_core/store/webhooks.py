@@ -6,8 +6,9 @@ import threading
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import DeliveryAttempt, Webhook
-from registry_core.store import items, keys
+from registry_core.store import clients, items, keys
 from registry_core.store.base import ConcurrentModification, ResumeKey
 
 if TYPE_CHECKING:
@@ -72,11 +73,7 @@ def _fields(item: dict[str, Any]) -> dict[str, Any]:
 
 class DynamoDbWebhookStore(WebhookStore):
     def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("dynamodb")
-        self._client = client
+        self._client = client if client is not None else clients.dynamodb_client()
         self._table = table_name
 
     def put_webhook(self, webhook: Webhook, *, must_exist: bool) -> None:
@@ -119,7 +116,9 @@ class DynamoDbWebhookStore(WebhookStore):
             values[":owner"] = owner
         arguments["ExpressionAttributeValues"] = items.serialize(values)
         if start_key:
-            arguments["ExclusiveStartKey"] = start_key
+            arguments["ExclusiveStartKey"] = items.exclusive_start_key(
+                start_key, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", keys.WEBHOOKS_PARTITION)
+            )
         response = self._client.query(**arguments)
         found = [Webhook.model_validate(_fields(item)) for item in response.get("Items", [])]
         return found, response.get("LastEvaluatedKey")
@@ -171,7 +170,9 @@ class InMemoryWebhookStore(WebhookStore):
         with self._lock:
             ordered = sorted(self._webhooks.values(), key=lambda w: (w.creation_timestamp, w.webhook_id))
             if start_key:
-                ordered = [w for w in ordered if (w.creation_timestamp, w.webhook_id) > tuple(start_key["k"])]
+                after = _memory_resume_key(start_key)
+                ordered = [w for w in ordered if (w.creation_timestamp, w.webhook_id) > after]
+            # Like DynamoDB's Limit with a filter: `limit` webhooks are examined, only the owner's are returned.
             examined = ordered[:limit]
             more = len(ordered) > limit
             last: ResumeKey | None = {"k": [examined[-1].creation_timestamp, examined[-1].webhook_id]} if more else None
@@ -187,3 +188,10 @@ class InMemoryWebhookStore(WebhookStore):
             mine = [d for d in self._deliveries if d.webhook_id == webhook_id]
             mine.sort(key=lambda d: (d.timestamp, d.delivery_id, d.attempt), reverse=True)
             return mine[:limit]
+
+
+def _memory_resume_key(start_key: ResumeKey) -> tuple[int, str]:
+    after = start_key.get("k")
+    if not (isinstance(after, list) and len(after) == 2 and isinstance(after[0], int) and isinstance(after[1], str)):
+        raise InvalidParameterValue("Invalid page token: it does not resume this query.")
+    return after[0], after[1]
