@@ -34,6 +34,7 @@ IMPORT_RUNS = 3
 TABLE = "smr-bench"
 MODEL = "bench-model"
 SEEDED_VERSIONS = 50
+SAMPLE_PRINCIPAL = "arn:aws:iam::123456789012:user/data-scientist"
 
 _IMPORT_PROBE = """
 import sys, time
@@ -166,7 +167,8 @@ def main() -> None:
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
         store = default_store()
-        registry = registry_service(Caller(principal="arn:aws:iam::123456789012:user/bench"))
+        # The principal the sample events sign as: it owns the seeded model, as it would had it created it.
+        registry = registry_service(Caller(principal=SAMPLE_PRINCIPAL))
         registry.create_registered_model(MODEL, {"team": "risk"}, "bench")
         for index in range(SEEDED_VERSIONS):
             registry.create_model_version(MODEL, f"s3://bench/{index}", run_id=f"run-{index % 5}")

@@ -126,6 +126,8 @@ def function_environment(template: stack.Template, table_name: str, aws: Embedde
     # The stack parameter's local stand-in: admins given to `make run` in its own environment.
     if os.environ.get("SMR_ADMIN_PRINCIPALS"):
         environment["SMR_ADMIN_PRINCIPALS"] = os.environ["SMR_ADMIN_PRINCIPALS"]
+    # A folder dropped under incoming/ acts as the local user (owner of the models it creates) unless told otherwise.
+    environment["SMR_AUTO_REGISTRATION_OWNER"] = os.getenv("SMR_AUTO_REGISTRATION_OWNER") or LocalIdentity().user_arn
     return {
         **environment,
         "AWS_ENDPOINT_URL": aws.endpoint_url,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from conftest import READER, WRITER, arn
 
-from smr import InvalidParameterValue, PermissionDenied, SmrClient
+from smr import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist, SmrClient
 
 OWNER_ARN = "arn:aws:iam::123456789012:user/smr-local"
 
@@ -78,8 +78,11 @@ def test_a_private_model_is_invisible_to_others_even_in_searches(
     client: SmrClient, reader: SmrClient, owned: str
 ) -> None:
     assert client.set_private(owned).private is True
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ResourceDoesNotExist) as missing:
+        reader.get_registered_model(owned + "-never-made")
+    with pytest.raises(ResourceDoesNotExist) as hidden:  # exactly what a missing model answers
         reader.get_registered_model(owned)
+    assert str(hidden.value) == str(missing.value).replace(owned + "-never-made", owned)
     assert list(reader.iter_registered_models(f"name = '{owned}'")) == []
     assert list(reader.iter_model_versions(f"name = '{owned}'")) == []
     assert [m.name for m in client.iter_registered_models(f"name = '{owned}'")] == [owned]

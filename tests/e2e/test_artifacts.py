@@ -162,3 +162,24 @@ def test_a_bad_smr_json_is_a_failed_upload_a_user_can_read(server: LocalServer, 
         ).status_code
         == 404
     )
+
+
+def test_a_folder_dropped_for_a_model_the_local_user_created_registers(
+    server: LocalServer, client_env: dict[str, str]
+) -> None:
+    # `make run` drops act as the local user, who owns (MANAGE) the models it creates: no grant is needed.
+    created = requests.post(
+        f"{server.url}/api/2.0/mlflow/registered-models/create",
+        json={"name": "made-first"},
+        timeout=10,
+        auth=server.auth(),
+    )
+    assert created.status_code == 200, created.text
+    s3 = boto3.client("s3")
+    prefix = "incoming/made-first/u1/"
+    s3.put_object(Bucket=client_env["SMR_BUCKET"], Key=prefix + "MLmodel", Body=b"flavors: {}\n")
+    assert _wait_until_ready(server, "made-first", 1)["status"] == "READY"
+    permissions = requests.get(
+        f"{server.url}/api/2.0/smr/permissions/get", params={"name": "made-first"}, timeout=10, auth=server.auth()
+    ).json()
+    assert list(permissions["permissions"].values()) == ["MANAGE"]

@@ -25,12 +25,13 @@ from registry_core.service.registration import RegistrationService
 from registry_core.service.registry import RegistryService
 from registry_core.service.webhooks import MAX_DELIVERY_ATTEMPTS, WebhookService, validate_webhook_url
 from registry_core.store.dynamodb import DynamoDbRegistryStore
+from registry_core.store.memory import InMemoryRegistryStore
 from registry_core.store.messaging import EventBridgeBus, InMemoryEventBus, InMemoryWebhookQueue
 from registry_core.store.webhooks import DynamoDbWebhookStore, InMemoryWebhookStore
 
 from .conftest import TABLE_NAME, reset_wiring
 
-ALICE = Caller(principal="arn:aws:iam::1:user/alice")
+HOOK_OWNER = Caller(principal="arn:aws:iam::123456789012:user/hook-owner")
 
 
 def stream_records(client: Any) -> list[dict[str, Any]]:
@@ -111,7 +112,7 @@ def test_every_change_reaches_the_bus_once_through_the_stream(dynamodb_store: Dy
 
 
 def test_a_refused_event_is_reported_for_a_retry(dynamodb_store: DynamoDbRegistryStore) -> None:
-    RegistryService(dynamodb_store, ALICE).create_registered_model("fraud")
+    RegistryService(dynamodb_store, caller=HOOK_OWNER).create_registered_model("fraud")
     records = stream_records(dynamodb_store._client)
     first = InMemoryEventBus()
     publish(EventPublisher(first), records)
@@ -224,14 +225,14 @@ def test_a_loopback_receiver_gets_a_correctly_signed_delivery(
     dynamodb_store: DynamoDbRegistryStore, receiver: Receiver
 ) -> None:
     webhooks = InMemoryWebhookStore()
-    service = WebhookService(webhooks, ALICE, allow_loopback=True)
+    service = WebhookService(webhooks, HOOK_OWNER, models=dynamodb_store, allow_loopback=True)
     hook = service.create_webhook(
         "alias-watch",
         receiver.url,
         [WebhookEventName(entity="MODEL_VERSION_ALIAS", action="CREATED")],
         secret="s3cr3t",
     )
-    registry = RegistryService(dynamodb_store, ALICE)
+    registry = RegistryService(dynamodb_store, caller=HOOK_OWNER)
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1")
     registry.set_registered_model_alias("fraud", "champion", 1)
@@ -276,11 +277,14 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
     from registry_core.wiring import webhook_queue
 
     try:
-        service = WebhookService(DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), ALICE, allow_loopback=True)
+        store = DynamoDbRegistryStore(TABLE_NAME, client=dynamodb_client)
+        service = WebhookService(
+            DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), HOOK_OWNER, models=store, allow_loopback=True
+        )
         hook = service.create_webhook(
             "down", failing.url, [WebhookEventName(entity="model_version", action="created")], secret="s3cr3t"
         )
-        registry = RegistryService(DynamoDbRegistryStore(TABLE_NAME, client=dynamodb_client), ALICE)
+        registry = RegistryService(store, HOOK_OWNER)
         registry.create_registered_model("fraud")
         registry.create_model_version("fraud", "s3://b/1")
         publisher = EventPublisher(
@@ -362,7 +366,9 @@ def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch: pytest
 
     monkeypatch.setattr(webhooks_module.socket, "getaddrinfo", resolve)
     try:
-        service = WebhookService(InMemoryWebhookStore(), ALICE, allow_loopback=True)
+        service = WebhookService(
+            InMemoryWebhookStore(), HOOK_OWNER, models=InMemoryRegistryStore(), allow_loopback=True
+        )
         url = f"http://hooks.invalid:{receiver.server.server_port}/hook"
         hook = service.create_webhook(
             "pinned", url, [WebhookEventName(entity="model_version", action="created")], secret="pin"
@@ -372,3 +378,33 @@ def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch: pytest
         assert lookups.count("hooks.invalid") == 2  # at creation and before the delivery; never by the socket
     finally:
         receiver.close()
+
+
+def test_a_principal_lists_only_its_own_webhooks_page_by_page_on_dynamodb(
+    dynamodb_store: DynamoDbRegistryStore, dynamodb_client: Any
+) -> None:
+    webhooks = DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client)
+    others = Caller(principal="arn:aws:iam::123456789012:user/someone-else")
+    clock = iter(range(1000, 2000))
+
+    def as_(caller: Caller) -> WebhookService:
+        return WebhookService(webhooks, caller, models=dynamodb_store, allow_loopback=True, clock=lambda: next(clock))
+
+    for index in range(4):
+        for caller in (others, others, HOOK_OWNER):
+            as_(caller).create_webhook(
+                f"{caller.principal.rsplit('/', 1)[-1]}-{index}",
+                "http://127.0.0.1:9/h",
+                [WebhookEventName(entity="model_version", action="created")],
+            )
+    names: list[str] = []
+    token: str | None = None
+    for _ in range(10):
+        page, token = as_(HOOK_OWNER).list_webhooks(2, token)
+        assert len(page) <= 2
+        names.extend(hook.name for hook in page)
+        if token is None:
+            break
+    assert names == [f"hook-owner-{index}" for index in range(4)]
+    admin = Caller(principal="arn:aws:iam::123456789012:role/admin", admin=True)
+    assert len(as_(admin).list_webhooks(100)[0]) == 12

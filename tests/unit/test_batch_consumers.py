@@ -75,8 +75,10 @@ def test_an_upload_event_that_fails_is_the_only_message_reported(monkeypatch: py
 
     class Artifacts:
         def __init__(self, caller: Caller) -> None:
-            # Consumers act for smr itself, never for a missing caller.
-            assert caller.is_system
+            # A dropped folder acts as the principal the stack names for auto-registration (the owner of the models
+            # it creates), never as smr itself nor a missing caller.
+            assert caller == module.auto_registration_caller()
+            assert not caller.is_system
 
         def register_from_event(self, bucket: str, key: str, etag: str | None) -> None:
             registered.append(key)

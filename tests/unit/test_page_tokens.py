@@ -123,7 +123,7 @@ def routes() -> dict[str, Callable[[str | None], str | None]]:
     registry.transition_model_version_stage("a", 1, Stage.PRODUCTION.value, archive_existing_versions=False)
     search = SearchService(store, OWNER)
     history = HistoryService(store, OWNER)
-    webhooks = WebhookService(InMemoryWebhookStore(), OWNER, allow_loopback=True)
+    webhooks = WebhookService(InMemoryWebhookStore(), OWNER, models=store, allow_loopback=True)
     for name in ("w1", "w2"):
         webhooks.create_webhook(
             name, "http://127.0.0.1:9/hook", [WebhookEventName(entity="registered_model", action="created")]

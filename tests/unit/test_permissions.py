@@ -9,7 +9,9 @@ import pytest
 
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
-from registry_core.domain.permissions import PermissionLevel, effective_level
+from registry_core.domain.governance import ModelMetric, PromotionPolicy
+from registry_core.domain.permissions import PermissionLevel, authorize, effective_level
+from registry_core.service.governance import GovernanceService
 from registry_core.service.history import HistoryService
 from registry_core.service.permissions import PermissionService
 from registry_core.service.registry import RegistryService
@@ -37,14 +39,21 @@ def store() -> InMemoryRegistryStore:
 
 @dataclass
 class Acting:
-    """The registry's operations and its permission operations, acting for one principal."""
+    """The registry's, permission, governance and history operations, acting for one principal."""
 
     registry: RegistryService
     permissions: PermissionService
+    governance: GovernanceService
+    history: HistoryService
 
 
 def as_(store: InMemoryRegistryStore, caller: Caller) -> Acting:
-    return Acting(RegistryService(store, caller), PermissionService(store, caller))
+    return Acting(
+        RegistryService(store, caller),
+        PermissionService(store, caller),
+        GovernanceService(store, caller),
+        HistoryService(store, caller),
+    )
 
 
 def test_the_creator_holds_manage(store: InMemoryRegistryStore) -> None:
@@ -66,6 +75,7 @@ WRITES: dict[str, Callable[[Acting], object]] = {
     "set version tag": lambda s: s.registry.set_model_version_tag("m", 1, "k", "v"),
     "delete version tag": lambda s: s.registry.delete_model_version_tag("m", 1, "k"),
     "transition": lambda s: s.registry.transition_model_version_stage("m", 1, "Production"),
+    "record metrics": lambda s: s.governance.set_model_version_metrics("m", 2, [ModelMetric(key="fresh", value=1.0)]),
 }
 MANAGES: dict[str, Callable[[Acting], object]] = {
     "delete version": lambda s: s.registry.delete_model_version("m", 2),
@@ -74,6 +84,21 @@ MANAGES: dict[str, Callable[[Acting], object]] = {
     "set permission": lambda s: s.permissions.set_permission("m", READER.principal, "MANAGE"),
     "delete permission": lambda s: s.permissions.delete_permission("m", EDITOR.principal),
     "set private": lambda s: s.permissions.set_private("m", True),
+    "set promotion policy": lambda s: s.governance.set_promotion_policy("m", PromotionPolicy()),
+}
+
+
+READS: dict[str, Callable[[Acting], object]] = {
+    "get": lambda s: s.registry.get_registered_model("m"),
+    "get version": lambda s: s.registry.get_model_version("m", 1),
+    "by alias": lambda s: s.registry.get_model_version_by_alias("m", "champion"),
+    "latest": lambda s: s.registry.get_latest_versions("m"),
+    "download uri": lambda s: s.registry.get_model_version_download_uri("m", 1),
+    "permissions": lambda s: s.permissions.get_permissions("m"),
+    "policy": lambda s: s.governance.get_promotion_policy("m"),
+    "model history": lambda s: s.history.model_history("m"),
+    "version history": lambda s: s.history.version_history("m", 1),
+    "alias at": lambda s: s.history.alias_at("m", "champion", 2**62),
 }
 
 
@@ -128,10 +153,13 @@ def test_everyone_may_read_a_public_model(store: InMemoryRegistryStore) -> None:
 def test_a_private_model_is_hidden_from_principals_without_a_permission(store: InMemoryRegistryStore) -> None:
     as_(store, OWNER).permissions.set_private("m", True)
     reader = as_(store, READER)
-    with pytest.raises(PermissionDenied):
-        reader.registry.get_registered_model("m")
-    with pytest.raises(PermissionDenied):
-        reader.registry.get_model_version("m", 1)
+    with pytest.raises(ResourceDoesNotExist) as missing:
+        reader.registry.get_registered_model("nothing-by-this-name")
+    for operation in [*READS.values(), *WRITES.values(), *MANAGES.values()]:
+        # Every operation answers exactly what a missing model answers: not even its existence shows.
+        with pytest.raises(ResourceDoesNotExist) as hidden:
+            operation(reader)
+        assert hidden.value.message == missing.value.message.replace("nothing-by-this-name", "m")
     assert as_(store, EDITOR).registry.get_registered_model("m").private is True
     assert SearchService(store, caller=READER).search_registered_models().items == []
     assert SearchService(store, caller=READER).search_model_versions("name = 'm'").items == []
@@ -167,29 +195,55 @@ def test_permissions_follow_a_rename(store: InMemoryRegistryStore) -> None:
         as_(store, OWNER).permissions.get_permissions("m")
 
 
-def test_a_model_without_recorded_permissions_stays_open() -> None:
-    store = InMemoryRegistryStore()
+def _legacy_model(store: InMemoryRegistryStore) -> None:
+    """A model written before permissions existed: no permission recorded at all."""
     RegistryService(store, Caller.system()).create_registered_model("legacy")
+    assert store.get_model("legacy").permissions == {}  # type: ignore[union-attr]
+
+
+def test_a_model_without_an_owner_stays_open_to_edit_but_only_admins_manage_it() -> None:
+    store = InMemoryRegistryStore()
+    _legacy_model(store)
     as_(store, READER).registry.set_registered_model_tag("legacy", "k", "v")
-    assert RegistryService(store, Caller.system()).get_registered_model("legacy").tags == {"k": "v"}
+    for take_over in (
+        lambda s: s.permissions.set_permission("legacy", READER.principal, "MANAGE"),
+        lambda s: s.permissions.set_private("legacy", True),
+        lambda s: s.governance.set_promotion_policy("legacy", PromotionPolicy()),
+        lambda s: s.registry.delete_registered_model("legacy"),
+    ):
+        with pytest.raises(PermissionDenied):
+            take_over(as_(store, READER))
+    as_(store, ADMIN).permissions.set_permission("legacy", OWNER.principal, "MANAGE")
+    assert as_(store, OWNER).permissions.get_permissions("legacy").permissions == {OWNER.principal: "MANAGE"}
 
 
-def test_the_history_of_a_private_model_needs_a_permission(store: InMemoryRegistryStore) -> None:
+def test_an_absent_caller_may_do_nothing(store: InMemoryRegistryStore) -> None:
+    model = store.get_model("m")
+    assert model is not None
+    # The type forbids it; should a None slip through anyway, it holds nothing (not MANAGE).
+    assert effective_level(model, None) is None
+    with pytest.raises(ResourceDoesNotExist):
+        authorize(model, None, PermissionLevel.READ)
+
+
+def test_the_history_of_a_private_model_answers_as_a_missing_model(store: InMemoryRegistryStore) -> None:
     as_(store, OWNER).permissions.set_private("m", True)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ResourceDoesNotExist):
         HistoryService(store, READER).model_history("m")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ResourceDoesNotExist):
         HistoryService(store, READER).alias_at("m", "champion", 2**62)
     assert HistoryService(store, EDITOR).model_history("m").records
 
 
 def test_no_service_acts_without_a_caller(store: InMemoryRegistryStore) -> None:
-    for service in (RegistryService, PermissionService, SearchService, HistoryService):
+    for service in (RegistryService, PermissionService, GovernanceService, SearchService, HistoryService):
         with pytest.raises(TypeError):
             service(store)  # type: ignore[call-arg]
 
 
-def test_smr_itself_may_act_on_any_model_and_is_recorded_as_no_principal(store: InMemoryRegistryStore) -> None:
+def test_smr_itself_may_act_on_any_model_owns_none_and_is_recorded_as_no_principal(
+    store: InMemoryRegistryStore,
+) -> None:
     as_(store, OWNER).permissions.set_private("m", True)
     system = RegistryService(store, Caller.system())
     version = system.create_model_version("m", "s3://b/3")

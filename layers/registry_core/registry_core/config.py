@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
+DEFAULT_AUTO_REGISTRATION_OWNER = "smr:auto-registration"
+
 
 class MissingConfiguration(RuntimeError):
     """A setting the stack must provide is absent: the function cannot serve anything (fails at start-up)."""
@@ -35,6 +37,10 @@ class Settings(BaseModel):
 
     # IAM principals (ARNs) that hold every permission on every model (SMR_ADMIN_PRINCIPALS, comma-separated).
     admin_principals: frozenset[str] = frozenset()
+    # The principal a folder dropped under incoming/ acts as (SMR_AUTO_REGISTRATION_OWNER; stack parameter
+    # AutoRegistrationOwner): it owns (MANAGE) the models auto-registration creates, and needs EDIT on an existing
+    # model to add a version to it. By default a name no IAM principal can sign as: only admins then manage them.
+    auto_registration_owner: str = DEFAULT_AUTO_REGISTRATION_OWNER
 
     # Events (issue 5): the EventBridge bus, and the queue webhook deliveries wait in.
     event_bus_name: str = ""
@@ -67,6 +73,8 @@ def settings() -> Settings:
         admin_principals=frozenset(
             part.strip() for part in os.environ.get("SMR_ADMIN_PRINCIPALS", "").split(",") if part.strip()
         ),
+        auto_registration_owner=os.environ.get("SMR_AUTO_REGISTRATION_OWNER", "").strip()
+        or DEFAULT_AUTO_REGISTRATION_OWNER,
         event_bus_name=os.environ.get("SMR_EVENT_BUS_NAME", ""),
         webhook_queue_url=os.environ.get("SMR_WEBHOOK_QUEUE_URL", ""),
         webhooks_allow_loopback=os.environ.get("SMR_WEBHOOKS_ALLOW_LOOPBACK", "").lower() in ("1", "true", "yes"),

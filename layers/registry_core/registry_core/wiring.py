@@ -152,9 +152,26 @@ def artifact_service(caller: Caller) -> ArtifactService:
 
 
 def webhook_service(caller: Caller) -> WebhookService:
+    """Webhooks, acting for `caller` (who owns the webhooks it creates and sees only those); the delivery consumer
+    acts as `Caller.system()` and checks each event against the webhook owner's permissions."""
     from registry_core.service.webhooks import WebhookService
 
-    return WebhookService(webhook_store(), caller, allow_loopback=settings().webhooks_allow_loopback)
+    return WebhookService(
+        webhook_store(),
+        caller,
+        models=default_store(),
+        admin_principals=settings().admin_principals,
+        allow_loopback=settings().webhooks_allow_loopback,
+    )
+
+
+def auto_registration_caller(request_id: str = "") -> Caller:
+    """Who a folder dropped under incoming/ acts as: the principal the stack names (config auto_registration_owner),
+    who owns the models such a folder creates and must hold EDIT on an existing model to add a version to it."""
+    from registry_core.domain.entities import Caller
+
+    principal = settings().auto_registration_owner
+    return Caller(principal=principal, request_id=request_id, admin=principal in settings().admin_principals)
 
 
 def event_publisher() -> EventPublisher:

@@ -32,7 +32,11 @@ def model_version_json(version: ModelVersion) -> dict[str, Any]:
             "aliases": list(version.aliases),
             "model_id": version.model_id,
             "model_params": [{"name": name, "value": value} for name, value in version.model_params.items()],
-            "model_metrics": [metric.model_dump(exclude_none=True) for metric in version.model_metrics],
+            # Who recorded a metric and when are smr's (promotion policies read them), not MLflow's ModelMetric.
+            "model_metrics": [
+                metric.model_dump(exclude_none=True, exclude={"recorded_by", "recorded_at"})
+                for metric in version.model_metrics
+            ],
         }
     )
 

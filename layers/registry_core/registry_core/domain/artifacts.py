@@ -178,6 +178,8 @@ class Upload(BaseModel):
     files: list[FileEntry] = Field(default_factory=list)
     # path -> S3 multipart upload id, for the files sent in parts.
     multipart: dict[str, str] = Field(default_factory=dict)
+    # Who created it: the caller of uploads/create, or the auto-registration principal for a dropped folder.
+    created_by: str | None = None
     # The object that completed the upload (S3 events): key and ETag.
     trigger_key: str | None = None
     trigger_etag: str | None = None

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import ModelMetric, PromotionPolicy
 
+# The principal smr itself acts as; no IAM principal can sign as it (it is not an ARN).
 SYSTEM_PRINCIPAL = "smr:system"
 
 
@@ -34,9 +35,10 @@ class Caller(BaseModel):
     is_system: bool = False
 
     @classmethod
-    def system(cls) -> Caller:
-        """smr acting on its own: may do anything, and is recorded as no principal (history, user_id)."""
-        return cls(principal=SYSTEM_PRINCIPAL, admin=True, is_system=True)
+    def system(cls, request_id: str = "") -> Caller:
+        """smr acting on its own (copier, consumers, webhook delivery): may do anything on every model, owns none,
+        and is recorded as no principal (history, user_id)."""
+        return cls(principal=SYSTEM_PRINCIPAL, request_id=request_id, admin=True, is_system=True)
 
     @property
     def recorded_principal(self) -> str | None:

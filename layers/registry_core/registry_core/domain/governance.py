@@ -11,7 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
-from registry_core.domain.limits import MAX_ENTITY_KEY_LENGTH, MAX_POLICY_RULES, MAX_POLICY_TARGETS
+from registry_core.domain.limits import (
+    MAX_ENTITY_KEY_LENGTH,
+    MAX_POLICY_RECORDERS,
+    MAX_POLICY_RULES,
+    MAX_POLICY_TARGETS,
+)
 from registry_core.domain.validation import Int64, StoredFloat
 
 # -- metrics and parameters of a version (MLflow 3's ModelMetric / ModelParam) ------------------------------------
@@ -29,6 +34,10 @@ class ModelMetric(BaseModel):
     dataset_digest: str | None = None
     model_id: str | None = None
     run_id: str | None = None
+    # Stamped by the registry when the metric is recorded (whatever a client sends): who recorded it, and when (ms).
+    # Promotion policies may require a recorder; not part of MLflow's ModelMetric, so not on its wire.
+    recorded_by: str | None = None
+    recorded_at: int | None = None
 
 
 class ModelParam(BaseModel):
@@ -86,6 +95,10 @@ class MetricRule(BaseModel):
     key: StrictStr = Field(min_length=1, max_length=MAX_ENTITY_KEY_LENGTH)
     op: Literal[">=", ">", "<=", "<", "==", "!="]
     value: StoredFloat
+    # When set, the metric counts only if recorded by one of these principals (an IAM role ARN stands for every
+    # session of the role): an EDIT holder who may promote cannot also vouch for the number. These principals may
+    # also replace the metric whoever recorded it before (domain/permissions.py).
+    recorded_by: list[StrictStr] | None = Field(default=None, min_length=1, max_length=MAX_POLICY_RECORDERS)
 
 
 class TagRule(BaseModel):
@@ -233,6 +246,9 @@ class Webhook(BaseModel):
     status: WebhookStatus = WebhookStatus.ACTIVE
     creation_timestamp: int
     last_updated_timestamp: int
+    # The principal that created it: only it and admins see or change it, and it is sent only the events of models
+    # this principal may read. None (a webhook older than owners): only admins see it; it gets public models' events.
+    owner: str | None = None
 
     def subscribes_to(self, entity: str, action: str) -> bool:
         return any(event.entity == entity and event.action == action for event in self.events)

@@ -41,6 +41,8 @@ MAX_PARAMS_PER_VERSION: Final = 100
 MAX_COMMENT_LENGTH: Final = 1000
 MAX_POLICY_RULES: Final = 50
 MAX_POLICY_TARGETS: Final = 20
+# Principals a metric rule may name as the trusted recorders of its metric.
+MAX_POLICY_RECORDERS: Final = 20
 HISTORY_MAX_RESULTS_DEFAULT: Final = 100
 HISTORY_MAX_RESULTS_THRESHOLD: Final = 1000
 

@@ -45,9 +45,10 @@ from registry_core.domain.artifacts import (
     validate_relative_path,
     validate_upload_id,
 )
-from registry_core.domain.entities import Caller, ModelVersion, VersionStatus
+from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel, VersionStatus
 from registry_core.domain.errors import (
     InvalidParameterValue,
+    PermissionDenied,
     RegistryError,
     ResourceAlreadyExists,
     ResourceDoesNotExist,
@@ -60,7 +61,7 @@ from registry_core.domain.limits import (
     MAX_UPLOAD_RECORD_BYTES,
     S3_MAX_KEY_BYTES,
 )
-from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.permissions import PermissionLevel, authorize, model_not_found, upload_visible
 from registry_core.domain.upload_plan import part_count, plan_parts
 from registry_core.domain.validation import validate_model_name
 from registry_core.service.registration import VersionRegistration, validate_requested
@@ -248,11 +249,15 @@ class ArtifactService:
 
     # -- presigned uploads ---------------------------------------------------------------------------------
 
-    def _check_model_access(self, name: str, needed: PermissionLevel) -> None:
-        """Uploads of an existing model need `needed` on it; an upload may come before its model exists."""
+    def _check_model_access(self, name: str, needed: PermissionLevel) -> RegisteredModel | None:
+        """The model, if it exists. Uploads of an existing model need `needed` on it (a model the caller may not
+        read answers as missing); an upload may come before its model exists: completing it creates the model,
+        owned by the caller."""
         model = self._store.get_model(name)
-        if model is not None and model.visible:
-            authorize(model, self._caller, needed)
+        if model is None or not model.visible:
+            return None
+        authorize(model, self._caller, needed)
+        return model
 
     def create_upload(self, name: str, files: list[FileEntry], multipart_threshold: int | None) -> dict[str, Any]:
         """Presigned URLs for each file (or each part of a large one), bound to its declared size and SHA-256."""
@@ -279,6 +284,7 @@ class ArtifactService:
             created_timestamp=now,
             last_updated_timestamp=now,
             files=list(files),
+            created_by=self._caller.principal,
         )
         # The record is one DynamoDB item; refuse before any S3 call rather than fail to write it afterwards.
         if len(record.model_dump_json()) + len(part_sizes) * MULTIPART_ID_ALLOWANCE > MAX_UPLOAD_RECORD_BYTES:
@@ -341,8 +347,8 @@ class ArtifactService:
     ) -> ModelVersion:
         validate_model_name(name)
         validate_upload_id(upload_id)
-        upload = self._store.get_upload(name, upload_id)
-        if upload is None or upload.origin is not UploadOrigin.PRESIGNED:
+        upload = self._visible_upload(name, upload_id, PermissionLevel.EDIT)
+        if upload.origin is not UploadOrigin.PRESIGNED:
             raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
         prefix = incoming_prefix(name, upload_id)
         if upload.version is not None:
@@ -432,6 +438,7 @@ class ArtifactService:
             rev=existing.rev if existing else 0,
             trigger_key=key,
             trigger_etag=etag,
+            created_by=self._caller.principal,
         )
         expected_rev = existing.rev if existing else None
         try:
@@ -462,10 +469,13 @@ class ArtifactService:
             return self._record_failure(upload, expected_rev, error.message)
         try:
             self._register(upload, s3_uri(bucket, incoming_prefix(name, upload_id).rstrip("/")))
-        except RegistryError as error:
-            if isinstance(error, InvalidParameterValue | ResourceDoesNotExist):
-                return self._record_failure(upload, expected_rev, error.message)
-            raise
+        except (PermissionDenied, ResourceDoesNotExist) as error:
+            # The dropped folder acts as the auto-registration principal, which needs EDIT on an existing model (a
+            # private model it may not read answers as missing): no version is made for nobody.
+            reason = f"Auto-registration (acting as {self._caller.principal}) may not add a version: {error.message}"
+            return self._record_failure(upload, expected_rev, reason)
+        except InvalidParameterValue as error:
+            return self._record_failure(upload, expected_rev, error.message)
         return self._store.get_upload(name, upload_id)
 
     def _apply_late_manifest(self, upload: Upload, bucket: str, key: str, etag: str | None) -> Upload | None:
@@ -521,15 +531,33 @@ class ArtifactService:
     # -- reads ---------------------------------------------------------------------------------------------
 
     def get_upload(self, name: str, upload_id: str) -> Upload:
-        self._check_model_access(name, PermissionLevel.READ)
-        upload = self._store.get_upload(name, upload_id)
-        if upload is None:
-            raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
-        return upload
+        validate_model_name(name)
+        return self._visible_upload(name, upload_id, PermissionLevel.READ)
 
     def list_uploads(self, name: str, max_results: int = MAX_LISTED_UPLOADS) -> list[Upload]:
-        self._check_model_access(name, PermissionLevel.READ)
-        return self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
+        """The model's uploads, newest first (READ on the model); before the model exists, the caller's own."""
+        validate_model_name(name)
+        model = self._check_model_access(name, PermissionLevel.READ)
+        found = self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
+        visible = [upload for upload in found if upload_visible(model, upload, self._caller)]
+        if not visible and model is None:
+            raise model_not_found(name)
+        return visible
+
+    # -- who may do what with uploads (domain/permissions.py has the rules) ---------------------------------
+
+    def _visible_upload(self, name: str, upload_id: str, needed: PermissionLevel) -> Upload:
+        """The upload, if the caller may see it (and holds `needed` on its model, when the model exists).
+
+        A model the caller may not read answers as a missing model, whether or not the upload exists.
+        """
+        model = self._check_model_access(name, needed)
+        upload = self._store.get_upload(name, upload_id)
+        if upload is not None and upload_visible(model, upload, self._caller):
+            return upload
+        if model is None:
+            raise model_not_found(name)
+        raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
 
     def download_urls(self, name: str, version: str | int) -> dict[str, Any]:
         found = self._registry.get_model_version(name, version)

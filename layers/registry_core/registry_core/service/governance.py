@@ -12,6 +12,7 @@ from registry_core.domain.entities import Caller, ModelVersion
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import ModelMetric, PromotionPolicy
 from registry_core.domain.limits import MAX_METRICS_PER_VERSION, MAX_PARAM_VAL_LENGTH, MAX_PARAMS_PER_VERSION
+from registry_core.domain.permissions import PermissionLevel, authorize_metric_overwrite
 from registry_core.domain.validation import validate_model_name, validate_version
 from registry_core.service.model_writer import ModelChange, ModelWriter, now_ms
 from registry_core.store.base import RegistryStore
@@ -36,12 +37,30 @@ def merged_metrics(
     return merged, merged_params
 
 
-def add_metrics(draft: ModelChange, model_metrics: list[ModelMetric], model_params: dict[str, str]) -> ModelVersion:
-    """Merge metrics and params into the version the change read."""
+def recorded_metrics(metrics: list[ModelMetric], caller: Caller, now: int) -> list[ModelMetric]:
+    """The metrics stamped with who records them and when (whatever the client said): a promotion policy may
+    require a recording principal, and only that principal or a MANAGE holder replaces a metric."""
+    return [
+        metric.model_copy(update={"recorded_by": caller.recorded_principal, "recorded_at": now}) for metric in metrics
+    ]
+
+
+def add_metrics(
+    draft: ModelChange, caller: Caller, model_metrics: list[ModelMetric], model_params: dict[str, str]
+) -> ModelVersion:
+    """Merge metrics and params, recorded by `caller`, into the version the change read.
+
+    Replacing a metric someone else recorded needs MANAGE (or the policy naming `caller` as its recorder): an EDIT
+    holder who may promote must not quietly rewrite the number a promotion policy checks.
+    """
     found = draft.version
     assert found is not None
+    replaced = {metric.key for metric in model_metrics}
+    for metric in found.model_metrics:
+        if metric.key in replaced:
+            authorize_metric_overwrite(draft.model, caller, metric.key, metric.recorded_by)
     found.model_metrics, found.model_params = merged_metrics(
-        found.model_metrics, found.model_params, model_metrics, model_params
+        found.model_metrics, found.model_params, recorded_metrics(model_metrics, caller, draft.now), model_params
     )
     found.last_updated_timestamp = draft.now
     if all(version is not found for version in draft.put_versions):
@@ -52,6 +71,7 @@ def add_metrics(draft: ModelChange, model_metrics: list[ModelMetric], model_para
 class GovernanceService:
     def __init__(self, store: RegistryStore, caller: Caller, *, clock: Callable[[], int] = now_ms) -> None:
         self._store = store
+        self._caller = caller
         self._writer = ModelWriter(store, caller, clock)
 
     def set_model_version_metrics(
@@ -67,7 +87,7 @@ class GovernanceService:
         merged_metrics([], {}, model_metrics or [], model_params or {})  # validate before reading
 
         def change(draft: ModelChange) -> ModelVersion:
-            return draft.model.with_aliases(add_metrics(draft, model_metrics or [], model_params or {}))
+            return draft.model.with_aliases(add_metrics(draft, self._caller, model_metrics or [], model_params or {}))
 
         return self._writer.mutate_model(name, change, version=number)
 
@@ -79,7 +99,8 @@ class GovernanceService:
             draft.model.policy = policy if policy.rules else None
             return policy
 
-        return self._writer.mutate_model(name, change)
+        # MANAGE, not EDIT: whoever may promote must not also be able to relax the rules of promotion.
+        return self._writer.mutate_model(name, change, needed=PermissionLevel.MANAGE)
 
     def get_promotion_policy(self, name: str) -> PromotionPolicy:
         validate_model_name(name)

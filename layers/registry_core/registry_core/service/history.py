@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from registry_core.domain.entities import Caller, RegisteredModel, canonical_stage
-from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import HistoryRecord
 from registry_core.domain.limits import HISTORY_MAX_RESULTS_DEFAULT, HISTORY_MAX_RESULTS_THRESHOLD
-from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.permissions import PermissionLevel, authorize, model_not_found
 from registry_core.domain.validation import validate_alias_name, validate_model_name, validate_version
 from registry_core.service import page_tokens
 from registry_core.store.base import HistoryIndex, HistoryQuery, RecordPosition, RegistryStore, record_position
@@ -54,8 +54,9 @@ class HistoryService:
         validate_model_name(name)
         model = self._store.get_model(name)
         if model is None or not model.visible:
-            raise ResourceDoesNotExist(f"Registered Model with name={name} not found")
-        # History shows the model's whole record (versions, principals, comments): reading it needs READ.
+            raise model_not_found(name)
+        # History shows the model's whole record (versions, principals, comments): READ, and a caller who may not
+        # read it is answered as for a missing model.
         authorize(model, self._caller, PermissionLevel.READ)
         return model
 

@@ -26,7 +26,7 @@ from registry_core.domain.entities import (
 )
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist, TemporarilyUnavailable
 from registry_core.domain.limits import MAX_COMMENT_LENGTH
-from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.permissions import PermissionLevel, authorize, model_not_found
 from registry_core.service.changes import ChangeSet
 from registry_core.store.base import ConcurrentModification, ItemTooLarge, RegistryStore, Write
 
@@ -39,10 +39,6 @@ MAX_BACKOFF_SECONDS = 0.2
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def model_not_found(name: str) -> ResourceDoesNotExist:
-    return ResourceDoesNotExist(f"Registered Model with name={name} not found")
 
 
 def version_not_found(name: str, version: int) -> ResourceDoesNotExist:

@@ -10,11 +10,13 @@ from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import (
     DescriptionRule,
     MetricRule,
+    ModelMetric,
     PolicyRule,
     PriorStageRule,
     PromotionPolicy,
     TagRule,
 )
+from registry_core.domain.permissions import principal_matches
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -26,22 +28,23 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
-def latest_metric(version: ModelVersion, key: str) -> float | None:
-    """The value of a metric: of its entry with the highest step (then timestamp), the last one given wins ties."""
+def latest_metric_entry(version: ModelVersion, key: str) -> ModelMetric | None:
+    """A metric's entry with the highest step (then timestamp); the last one given wins ties."""
     best: tuple[int, int, int] | None = None
-    value: float | None = None
+    entry: ModelMetric | None = None
     for position, metric in enumerate(version.model_metrics):
         if metric.key != key:
             continue
         rank = (metric.step or 0, metric.timestamp or 0, position)
         if best is None or rank > best:
-            best, value = rank, metric.value
-    return value
+            best, entry = rank, metric
+    return entry
 
 
 def describe(rule: PolicyRule) -> str:
     if isinstance(rule, MetricRule):
-        return f"metric {rule.key} {rule.op} {rule.value:g}"
+        recorders = f" recorded by {' or '.join(rule.recorded_by)}" if rule.recorded_by else ""
+        return f"metric {rule.key} {rule.op} {rule.value:g}{recorders}"
     if isinstance(rule, TagRule):
         return f"tag {rule.key} = {rule.value}" if rule.value is not None else f"tag {rule.key} is set"
     if isinstance(rule, DescriptionRule):
@@ -51,9 +54,14 @@ def describe(rule: PolicyRule) -> str:
 
 def _failure(rule: PolicyRule, version: ModelVersion) -> str | None:
     if isinstance(rule, MetricRule):
-        actual = latest_metric(version, rule.key)
-        if actual is None:
+        entry = latest_metric_entry(version, rule.key)
+        if entry is None:
             return f"{describe(rule)} (the version has no metric {rule.key})"
+        if rule.recorded_by and not any(
+            principal_matches(entry.recorded_by or "", allowed) for allowed in rule.recorded_by
+        ):
+            return f"{describe(rule)} (it was recorded by {entry.recorded_by or 'an unknown principal'})"
+        actual = entry.value
         return None if _COMPARE[rule.op](actual, rule.value) else f"{describe(rule)} (it is {actual:g})"
     if isinstance(rule, TagRule):
         if rule.key not in version.tags:

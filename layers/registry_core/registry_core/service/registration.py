@@ -24,7 +24,7 @@ from registry_core.domain.validation import (
     validate_version,
 )
 from registry_core.service.changes import version_event_data
-from registry_core.service.governance import add_metrics, merged_metrics
+from registry_core.service.governance import add_metrics, merged_metrics, recorded_metrics
 from registry_core.service.model_edits import (
     changed_version,
     new_version,
@@ -157,7 +157,7 @@ class RegistrationService:
                 description=requested.description,
                 status=VersionStatus.PENDING_REGISTRATION,
                 tags=dict(requested.tags),
-                model_metrics=metrics,
+                model_metrics=recorded_metrics(metrics, self._caller, now),
                 model_params=params,
             )
             expected = current.rev if current is not None else None
@@ -253,7 +253,7 @@ class RegistrationService:
             for key, value in requested.tags.items():
                 set_version_tag(draft, key, value)
             if requested.model_metrics or requested.model_params:
-                add_metrics(draft, manifest_metrics(requested), requested.model_params)
+                add_metrics(draft, self._caller, manifest_metrics(requested), requested.model_params)
             # The policy reads the version as this change leaves it (its new metrics and tags included).
             for alias in requested.aliases:
                 check_promotion(draft.model.policy, alias_target(alias), found)

@@ -27,7 +27,7 @@ from registry_core.domain.errors import (
     ResourceDoesNotExist,
 )
 from registry_core.domain.governance import EventType, ModelMetric, alias_target, stage_target
-from registry_core.domain.permissions import PermissionLevel
+from registry_core.domain.permissions import PermissionLevel, owner_permissions
 from registry_core.domain.validation import (
     RESERVED_ALIAS_LATEST,
     validate_alias_name,
@@ -38,7 +38,7 @@ from registry_core.domain.validation import (
     validate_version,
 )
 from registry_core.service.changes import version_event_data
-from registry_core.service.governance import merged_metrics
+from registry_core.service.governance import merged_metrics, recorded_metrics
 from registry_core.service.lifecycle import ModelLifecycle
 from registry_core.service.model_edits import changed_version, new_version, set_alias, set_version_tag, transition
 from registry_core.service.model_writer import ModelChange, ModelWriter, now_ms, version_not_found
@@ -76,7 +76,6 @@ class RegistryService:
         validate_model_name(name)
         for key, value in (tags or {}).items():
             validate_tag(key, value)
-        creator = self._caller.recorded_principal
 
         def attempt() -> RegisteredModel:
             existing = self._store.get_model(name)
@@ -91,7 +90,8 @@ class RegistryService:
                 last_updated_timestamp=now,
                 description=description,
                 tags=dict(tags or {}),
-                permissions={creator: PermissionLevel.MANAGE.name} if creator else {},
+                # Its creator owns it (MANAGE); smr itself owns nothing (domain/permissions.py).
+                permissions=owner_permissions(self._caller),
             )
             changes = self._writer.changes(model, now)
             changes.event(
@@ -264,7 +264,7 @@ class RegistryService:
                 tags=dict(tags or {}),
                 model_id=model_id or None,
                 storage_location=storage_location,
-                model_metrics=metrics,
+                model_metrics=recorded_metrics(metrics, self._caller, draft.now),
                 model_params=params,
             )
             if status is VersionStatus.READY:

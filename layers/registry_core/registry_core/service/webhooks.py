@@ -42,9 +42,10 @@ from registry_core.domain.limits import (
     WEBHOOK_LIST_MAX_RESULTS_DEFAULT,
     WEBHOOK_LIST_MAX_RESULTS_THRESHOLD,
 )
+from registry_core.domain.permissions import can_read
 from registry_core.service import page_tokens
 from registry_core.service.public_addresses import is_public
-from registry_core.store.base import ConcurrentModification
+from registry_core.store.base import ConcurrentModification, RegistryStore
 from registry_core.store.messaging import WebhookQueue
 from registry_core.store.webhooks import WebhookStore
 
@@ -59,6 +60,8 @@ RETRY_BASE_DELAY_S = 30
 RETRY_MAX_DELAY_S = 900
 REQUEST_TIMEOUT_S = 10
 MAX_RESPONSE_BODY_CHARS = 1000
+# Extra store pages read to fill a page of the caller's webhooks when others' webhooks lie in between.
+LIST_TOP_UP_ROUNDS = 10
 DELIVERY_ID_NAMESPACE = uuid.UUID("0b0c3f0e-8f43-4a55-b3a3-4f7d39a1c2e9")
 
 
@@ -166,19 +169,29 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _not_found(webhook_id: str) -> ResourceDoesNotExist:
+    return ResourceDoesNotExist(f"Webhook with ID {webhook_id} not found.")
+
+
 class WebhookService:
     def __init__(
         self,
         store: WebhookStore,
         caller: Caller,
         *,
+        models: RegistryStore,
+        admin_principals: frozenset[str] = frozenset(),
         allow_loopback: bool = False,
         post: HttpPost = http_post,
         clock: Callable[[], int] = _now_ms,
     ) -> None:
         self._store = store
-        # Who is asking (webhook ownership rules are layered on this); deliveries act as Caller.system().
+        # Webhooks are owned: the caller owns what it creates and sees only its own (admins see all); deliveries
+        # act as Caller.system().
         self._caller = caller
+        # Read at delivery time: an event goes out only if the webhook's owner may read its model then.
+        self._models = models
+        self._admin_principals = admin_principals
         self._allow_loopback = allow_loopback
         self._post = post
         self._clock = clock
@@ -210,24 +223,38 @@ class WebhookService:
             status=status,
             creation_timestamp=now,
             last_updated_timestamp=now,
+            owner=self._caller.principal,
         )
         self._store.put_webhook(webhook, must_exist=False)
         return webhook
 
+    def _sees(self, webhook: Webhook) -> bool:
+        return self._caller.admin or (webhook.owner is not None and webhook.owner == self._caller.principal)
+
     def get_webhook(self, webhook_id: str) -> Webhook:
+        """The webhook, if the caller owns it (or is an admin); anyone else is told it does not exist."""
         webhook = self._store.get_webhook(webhook_id)
-        if webhook is None:
-            raise ResourceDoesNotExist(f"Webhook with ID {webhook_id} not found.")
+        if webhook is None or not self._sees(webhook):
+            raise _not_found(webhook_id)
         return webhook
 
     def list_webhooks(
         self, max_results: int = WEBHOOK_LIST_MAX_RESULTS_DEFAULT, page_token: str | None = None
     ) -> tuple[list[Webhook], str | None]:
+        """The caller's webhooks (an admin's: every webhook), oldest first."""
         if not 1 <= max_results <= WEBHOOK_LIST_MAX_RESULTS_THRESHOLD:
             raise InvalidParameterValue(f"max_results must be between 1 and {WEBHOOK_LIST_MAX_RESULTS_THRESHOLD}.")
-        query = page_tokens.query_fingerprint("webhooks/list")
+        owner = None if self._caller.admin else self._caller.principal
+        # The owner is part of the query: a token issued to one principal does not page through another's list.
+        query = page_tokens.query_fingerprint("webhooks/list", owner)
         start = page_tokens.decode(page_token, query).mapping_key()
-        found, last = self._store.list_webhooks(start, max_results)
+        found, last = self._store.list_webhooks(start, max_results, owner=owner)
+        # Others' webhooks are skipped where they lie, so a page may come back short: top it up a few times.
+        for _ in range(LIST_TOP_UP_ROUNDS):
+            if last is None or len(found) >= max_results:
+                break
+            more, last = self._store.list_webhooks(last, max_results - len(found), owner=owner)
+            found.extend(more)
         return found, page_tokens.encode(query, key=last) if last else None
 
     def update_webhook(
@@ -260,12 +287,13 @@ class WebhookService:
         try:
             self._store.put_webhook(webhook, must_exist=True)
         except ConcurrentModification:
-            raise ResourceDoesNotExist(f"Webhook with ID {webhook_id} not found.") from None
+            raise _not_found(webhook_id) from None
         return webhook
 
     def delete_webhook(self, webhook_id: str) -> None:
+        self.get_webhook(webhook_id)
         if not self._store.delete_webhook(webhook_id):
-            raise ResourceDoesNotExist(f"Webhook with ID {webhook_id} not found.")
+            raise _not_found(webhook_id)
 
     def test_webhook(self, webhook_id: str, event: WebhookEventName | None = None) -> HttpResult:
         """Send an example payload for `event` (or the webhook's first event) once, now; nothing is retried."""
@@ -311,6 +339,8 @@ class WebhookService:
         webhook = self._store.get_webhook(message["webhook_id"])
         if webhook is None or webhook.status is not WebhookStatus.ACTIVE:
             return True  # deleted or disabled since: drop
+        if not self._owner_may_read(webhook, event):
+            return True  # the owner may not read the model (now): the event never reaches its receiver
         entity, action = MLFLOW_WEBHOOK_EVENTS[EventType(event["type"])]
         envelope = {
             "entity": entity,
@@ -346,6 +376,17 @@ class WebhookService:
         if not success and receipt is not None and queue is not None and attempt < MAX_DELIVERY_ATTEMPTS:
             queue.retry_later(receipt, retry_delay_s(attempt))
         return success
+
+    def _owner_may_read(self, webhook: Webhook, event: dict[str, Any]) -> bool:
+        """Whether the webhook's owner may read the event's model at delivery time (the same model: same uid).
+
+        A model deleted or renamed since cannot be checked, so its event is dropped: fail closed.
+        """
+        model = self._models.get_model(str(event.get("model_name", "")))
+        if model is None or model.uid != event.get("model_uid"):
+            return False
+        owner = webhook.owner or ""
+        return can_read(model, Caller(principal=owner, admin=owner in self._admin_principals))
 
 
 def retry_delay_s(attempt: int) -> int:

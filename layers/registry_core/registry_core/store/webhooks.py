@@ -32,8 +32,13 @@ class WebhookStore(ABC):
         """Delete a webhook; False when there was none."""
 
     @abstractmethod
-    def list_webhooks(self, start_key: ResumeKey | None, limit: int) -> tuple[list[Webhook], ResumeKey | None]:
-        """Webhooks in creation order, a page at a time."""
+    def list_webhooks(
+        self, start_key: ResumeKey | None, limit: int, *, owner: str | None = None
+    ) -> tuple[list[Webhook], ResumeKey | None]:
+        """Webhooks in creation order, a page at a time; with `owner`, only that principal's.
+
+        Up to `limit` webhooks are examined per page, so an owner's page may hold fewer (even none) with more to come.
+        """
 
     @abstractmethod
     def log_delivery(self, attempt: DeliveryAttempt) -> None: ...
@@ -97,14 +102,21 @@ class DynamoDbWebhookStore(WebhookStore):
         )
         return bool(response.get("Attributes"))
 
-    def list_webhooks(self, start_key: ResumeKey | None, limit: int) -> tuple[list[Webhook], ResumeKey | None]:
+    def list_webhooks(
+        self, start_key: ResumeKey | None, limit: int, *, owner: str | None = None
+    ) -> tuple[list[Webhook], ResumeKey | None]:
+        values: dict[str, Any] = {":pk": keys.WEBHOOKS_PARTITION}
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "gsi1",
             "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": items.serialize({":pk": keys.WEBHOOKS_PARTITION}),
             "Limit": limit,
         }
+        if owner is not None:
+            arguments["FilterExpression"] = "#owner = :owner"
+            arguments["ExpressionAttributeNames"] = {"#owner": "owner"}
+            values[":owner"] = owner
+        arguments["ExpressionAttributeValues"] = items.serialize(values)
         if start_key:
             arguments["ExclusiveStartKey"] = items.exclusive_start_key(
                 start_key, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", keys.WEBHOOKS_PARTITION)
@@ -154,15 +166,19 @@ class InMemoryWebhookStore(WebhookStore):
         with self._lock:
             return self._webhooks.pop(webhook_id, None) is not None
 
-    def list_webhooks(self, start_key: ResumeKey | None, limit: int) -> tuple[list[Webhook], ResumeKey | None]:
+    def list_webhooks(
+        self, start_key: ResumeKey | None, limit: int, *, owner: str | None = None
+    ) -> tuple[list[Webhook], ResumeKey | None]:
         with self._lock:
             ordered = sorted(self._webhooks.values(), key=lambda w: (w.creation_timestamp, w.webhook_id))
             if start_key:
                 after = _memory_resume_key(start_key)
                 ordered = [w for w in ordered if (w.creation_timestamp, w.webhook_id) > after]
-            page = ordered[:limit]
+            # Like DynamoDB's Limit with a filter: `limit` webhooks are examined, only the owner's are returned.
+            examined = ordered[:limit]
             more = len(ordered) > limit
-            last: ResumeKey | None = {"k": [page[-1].creation_timestamp, page[-1].webhook_id]} if more else None
+            last: ResumeKey | None = {"k": [examined[-1].creation_timestamp, examined[-1].webhook_id]} if more else None
+            page = [w for w in examined if owner is None or w.owner == owner]
             return [w.model_copy(deep=True) for w in page], last
 
     def log_delivery(self, attempt: DeliveryAttempt) -> None:
