@@ -51,7 +51,7 @@ from registry_core.domain.validation import (
     validate_version,
 )
 from registry_core.service.changes import ChangeSet, version_event_data
-from registry_core.service.policy import check_promotion
+from registry_core.service.policy import check_promotion, promotion_failures
 from registry_core.store.base import (
     ConcurrentModification,
     Index,
@@ -993,6 +993,84 @@ class RegistryService:
 
     def get_promotion_policy(self, name: str) -> PromotionPolicy:
         return self.get_registered_model(name).policy or PromotionPolicy()
+
+    # -- atomic promotion (smr extension) ----------------------------------------------------------------------
+
+    def promote_model_version(
+        self,
+        name: str,
+        version: str | int,
+        *,
+        stage: str | None = None,
+        aliases: list[str] | None = None,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        """Move a version to `stage` and point `aliases` at it in one transaction: all of it, or nothing.
+
+        The promotion policy is checked for every target (the stage, then each alias, against the version as the
+        stage move leaves it, as the separate calls in that order would) before anything changes; a refusal lists
+        every broken rule of every target. History and events are those of the separate transition and alias calls.
+        """
+        validate_model_name(name)
+        number = validate_version(version)
+        target_stage = canonical_stage(stage) if stage is not None else None
+        wanted_aliases = list(dict.fromkeys(aliases or []))
+        for alias in wanted_aliases:
+            validate_alias_name(alias)
+            validate_alias_not_reserved(alias)
+        if target_stage is None and not wanted_aliases:
+            raise InvalidParameterValue("A promotion needs a stage, at least one alias, or both.")
+        if archive_existing_versions and target_stage not in EXCLUSIVE_STAGES:
+            raise InvalidParameterValue(
+                "Model version transition cannot archive existing model versions because "
+                f"'{stage}' is not an Active stage. Valid stages are ['Staging', 'Production']"
+            )
+
+        def attempt() -> ModelVersion:
+            model, found, spare = self._writable_version(name, number, prefetch_previous=target_stage is not None)
+            now = self._clock()
+            changes = self._changes(model, now, comment)
+            refusals: list[str | None] = []
+            changed: list[ModelVersion] = [found]
+            if target_stage is not None:
+                refusals.append(promotion_failures(model.policy, stage_target(target_stage.value), found))
+                previous_stage = found.current_stage
+                changed = self._move_to_stage(model, found, target_stage, now, changes)
+                changes.event(
+                    EventType.MODEL_VERSION_STAGE_TRANSITIONED,
+                    {
+                        "name": name,
+                        "version": str(number),
+                        "from_stage": previous_stage.value,
+                        "to_stage": target_stage.value,
+                        "archived_versions": [str(archived.version) for archived in changed[1:]],
+                        **({"comment": comment} if comment else {}),
+                    },
+                )
+            for alias in wanted_aliases:
+                refusals.append(promotion_failures(model.policy, alias_target(alias), found))
+                current = model.aliases.get(alias)
+                model.aliases[alias] = number
+                changes.alias(alias, current, number)
+                changes.event(
+                    EventType.MODEL_VERSION_ALIAS_CREATED,
+                    {
+                        "name": name,
+                        "alias": alias,
+                        "version": str(number),
+                        **({"previous_version": str(current)} if current is not None else {}),
+                    },
+                )
+            # Only in memory so far: a refusal here leaves the registry exactly as it was.
+            failures = [refusal for refusal in refusals if refusal is not None]
+            if failures:
+                raise InvalidParameterValue("; ".join(failures) + ". Nothing was changed.")
+            self._sync_copies(model, changed, spare)
+            self._commit_model(model, put_versions=changed, changes=changes)
+            return model.with_aliases(found)
+
+        return self._retrying(attempt)
 
 
 def _merged_metrics(
