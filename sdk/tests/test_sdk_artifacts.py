@@ -47,6 +47,7 @@ def test_a_folder_uploads_multipart_and_in_parallel_and_downloads_verified(
     assert version.version == 1
     assert version.description == "uploaded"
     assert version.aliases == ["candidate"]
+    assert version.model_metrics == {"accuracy": 0.97}
     part_puts = [r for r in stub.requests_seen if r.startswith("PUT /stub-s3/")]
     assert len(part_puts) == 6  # MLmodel and empty.txt in one PUT each, weights.bin in four parts
     manifest = {entry["path"]: entry["sha256"] for entry in stub.manifests[(model_name, 1)]}

@@ -110,3 +110,75 @@ class TransferFile(BaseModel):
     path: str
     size: int
     sha256: str
+
+
+class HistoryRecord(_Resource):
+    """One stage transition or alias move, written in the same transaction as the change."""
+
+    model_name: str
+    timestamp: int
+    subject: str  # "stage" or "alias"
+    version: int | None = None
+    from_stage: str | None = None
+    to_stage: str | None = None
+    alias: str | None = None
+    from_version: int | None = None
+    to_version: int | None = None
+    principal: str | None = None
+    request_id: str | None = None
+    comment: str | None = None
+    reason: str | None = None
+
+
+class StateAt(_Resource):
+    """Where an alias pointed (`version`, None if unset), or which versions held a stage, at `timestamp`."""
+
+    timestamp: int
+    alias: str | None = None
+    version: int | None = None
+    record: HistoryRecord | None = None
+    stage: str | None = None
+    versions: list[int] = Field(default_factory=list)
+
+
+class PromotionPolicy(_Resource):
+    """A model's promotion rules by target (`stage:Production`, `alias:champion`); see docs/governance.md."""
+
+    rules: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+
+
+class Webhook(_Resource):
+    webhook_id: str
+    name: str
+    url: str
+    events: list[dict[str, str]] = Field(default_factory=list)
+    description: str | None = None
+    status: str | None = None
+    creation_timestamp: int | None = None
+    last_updated_timestamp: int | None = None
+
+
+class WebhookDelivery(_Resource):
+    """One attempt to deliver an event to a webhook."""
+
+    attempt: int | None = None
+    success: bool | None = None
+    status_code: int | None = None
+    final: bool | None = None
+    event_type: str | None = None
+    error: str | None = None
+    timestamp: int | None = None
+
+
+class Upload(_Resource):
+    """An upload record: presigned (`uploads/create`) or a folder under `incoming/`, and what it became."""
+
+    name: str
+    upload_id: str
+    state: str
+    origin: str | None = None
+    version: int | None = None
+    reason: str | None = None
+    trigger_key: str | None = None
+    created_timestamp: int | None = None
+    last_updated_timestamp: int | None = None
