@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,3 +35,31 @@ def display_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+class PortInUse(SystemExit):
+    """A port `make run` needs is taken; the message says which one the user chose and how to choose another."""
+
+
+def check_ports_free(host: str, port: int, aws_port: int) -> None:
+    """Fail with a readable message, before anything starts, when the registry's or the embedded AWS's port is taken.
+
+    The registry's port is checked first: it is the one the user chose (SMR_PORT), and the embedded AWS's default
+    (SMR_PORT + 1) follows from it.
+    """
+    for number, what, variable in (
+        (port, "the registry", "SMR_PORT"),
+        (aws_port, "the embedded AWS", "SMR_AWS_PORT (default: SMR_PORT + 1)"),
+    ):
+        if number == 0:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, number))
+            except OSError as error:
+                raise PortInUse(
+                    f"smr local: port {number} on {host} ({what}, {variable}) is not available ({error.strerror}). "
+                    f"Another `make run` may be running; stop it, or pick other ports, e.g. SMR_PORT={port + 10} "
+                    "make run."
+                ) from None

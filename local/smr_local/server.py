@@ -182,6 +182,7 @@ def serve(options: Options) -> int:
     table_name = f"{LOCAL_STACK.stack_name}-registry"
     bucket = stack.bucket_name(template, LOCAL_STACK)
 
+    client_env.check_ports_free(options.host, options.port, options.aws_port)
     aws = EmbeddedAws(options.host, options.aws_port)
     aws.start()
     # Before any handler is imported: they read their configuration once, at import.

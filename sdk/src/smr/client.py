@@ -287,12 +287,13 @@ class SmrClient(ExtensionRoutes):
         alias = text.removeprefix("@")
         try:
             return self.get_model_version_by_alias(name, alias)
-        except ResourceDoesNotExist as missing:
+        except (ResourceDoesNotExist, InvalidParameterValue) as missing:
             if text.startswith("@"):
                 raise
             # A bare word that is no alias may be a mistyped stage ("Prodution"): say what else it could be.
-            raise ResourceDoesNotExist(
-                f"{missing.message}. {text!r} is neither a version number, an alias of {name}, nor a stage "
+            # (MLflow answers a missing alias with INVALID_PARAMETER_VALUE; the error keeps the server's code.)
+            raise type(missing)(
+                f"{missing.message.rstrip('.')}. {text!r} is neither a version number, an alias of {name}, nor a stage "
                 f"(stages: {', '.join(STAGES)}).",
                 error_code=missing.error_code,
                 status=missing.status,
