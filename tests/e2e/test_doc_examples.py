@@ -171,7 +171,8 @@ def _run(block: Block, workdir: Path, environment: dict[str, str], venv: Path) -
             command, check=False, cwd=workdir, env=environment, capture_output=True, text=True, timeout=BLOCK_TIMEOUT_S
         )
     except subprocess.TimeoutExpired as timeout:
-        pytest.fail(f"{block.where} did not finish within {BLOCK_TIMEOUT_S} s:\n{block.code}\n{timeout.stdout}")
+        output = timeout.stdout.decode(errors="replace") if isinstance(timeout.stdout, bytes) else timeout.stdout
+        pytest.fail(f"{block.where} did not finish within {BLOCK_TIMEOUT_S} s:\n{block.code}\n{output}")
     if done.returncode != 0:
         pytest.fail(
             f"{block.where} ({block.lang}) exited {done.returncode}:\n--- block\n{block.code}"
