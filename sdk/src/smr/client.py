@@ -401,7 +401,10 @@ class SmrClient(ExtensionRoutes):
         )
         if not wait:
             return version
-        return self.wait_until_ready(name, version.version, timeout_s=timeout_s)
+        with artifacts.step(
+            progress, f"verifying {name} version {version.version}: the registry copies it and checks every SHA-256..."
+        ):
+            return self.wait_until_ready(name, version.version, timeout_s=timeout_s)
 
     def download(
         self,
