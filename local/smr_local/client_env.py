@@ -58,8 +58,8 @@ def check_ports_free(host: str, port: int, aws_port: int) -> None:
             try:
                 probe.bind((host, number))
             except OSError as error:
+                example = f"SMR_PORT={port + 10} make run" if port else "SMR_AWS_PORT=0 (any free port)"
                 raise PortInUse(
                     f"smr local: port {number} on {host} ({what}, {variable}) is not available ({error.strerror}). "
-                    f"Another `make run` may be running; stop it, or pick other ports, e.g. SMR_PORT={port + 10} "
-                    "make run."
+                    f"Another `make run` may be running; stop it, or pick other ports, e.g. {example}."
                 ) from None
