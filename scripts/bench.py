@@ -44,7 +44,7 @@ spec = importlib.util.spec_from_file_location("app", {path!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 imported = time.perf_counter()
-from registry_core.service import default_store
+from registry_core.wiring import default_store
 default_store()
 initialized = time.perf_counter()
 print((imported - started) * 1000, (initialized - started) * 1000)
@@ -159,13 +159,14 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
-    from registry_core.service import default_store, registry_service
+    from registry_core.domain.entities import Caller
+    from registry_core.wiring import default_store, registry_service
     from smr_local.template import create_table
 
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
         store = default_store()
-        registry = registry_service()
+        registry = registry_service(Caller(principal="arn:aws:iam::123456789012:user/bench"))
         registry.create_registered_model(MODEL, {"team": "risk"}, "bench")
         for index in range(SEEDED_VERSIONS):
             registry.create_model_version(MODEL, f"s3://bench/{index}", run_id=f"run-{index % 5}")

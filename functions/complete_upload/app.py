@@ -8,7 +8,7 @@ from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import CompleteUpload
 from registry_core.api.responses import model_version_json
 from registry_core.domain.artifacts import UploadManifest
-from registry_core.service import artifact_service
+from registry_core.wiring import artifact_service
 
 
 @endpoint(CompleteUpload)

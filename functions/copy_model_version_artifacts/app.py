@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.api.queue import sqs_consumer
-from registry_core.service import artifact_service
+from registry_core.domain.entities import Caller
+from registry_core.wiring import artifact_service
 
 
 def copy(body: dict[str, Any]) -> None:
-    artifact_service().copy_version(body["name"], int(body["version"]), body["source"], body.get("upload_id"))
+    artifact_service(Caller.system()).copy_version(
+        body["name"], int(body["version"]), body["source"], body.get("upload_id")
+    )
 
 
 handler = sqs_consumer(copy)

@@ -7,7 +7,7 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import CreateModelVersion, param_dict, tag_dict
 from registry_core.api.responses import model_version_json
-from registry_core.service import artifact_service
+from registry_core.wiring import artifact_service
 
 
 @endpoint(CreateModelVersion)

@@ -8,7 +8,7 @@ from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import tag_dict
 from registry_core.api.tracking_requests import CreateRun
 from registry_core.api.tracking_responses import run_json
-from registry_core.service import tracking_service
+from registry_core.wiring import tracking_service
 
 
 @endpoint(CreateRun)

@@ -8,12 +8,12 @@ from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import CreateWebhook
 from registry_core.api.responses import webhook_json
 from registry_core.domain.governance import WebhookStatus
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(CreateWebhook)
-def handler(request: CreateWebhook, _caller: Caller) -> dict[str, Any]:
-    webhook = webhook_service().create_webhook(
+def handler(request: CreateWebhook, caller: Caller) -> dict[str, Any]:
+    webhook = webhook_service(caller).create_webhook(
         request.name,
         request.url,
         request.events,

@@ -6,7 +6,7 @@ from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import DeleteRegisteredModelAlias
-from registry_core.service import registry_service
+from registry_core.wiring import registry_service
 
 
 @endpoint(DeleteRegisteredModelAlias)

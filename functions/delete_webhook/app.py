@@ -6,10 +6,10 @@ from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import WebhookRef
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(WebhookRef)
-def handler(request: WebhookRef, _caller: Caller) -> dict[str, Any]:
-    webhook_service().delete_webhook(request.webhook_id)
+def handler(request: WebhookRef, caller: Caller) -> dict[str, Any]:
+    webhook_service(caller).delete_webhook(request.webhook_id)
     return {}

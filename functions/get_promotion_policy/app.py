@@ -6,10 +6,10 @@ from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import ModelName
-from registry_core.service import registry_service
+from registry_core.wiring import governance_service
 
 
 @endpoint(ModelName)
 def handler(request: ModelName, caller: Caller) -> dict[str, Any]:
-    policy = registry_service(caller).get_promotion_policy(request.name)
+    policy = governance_service(caller).get_promotion_policy(request.name)
     return {"name": request.name, "policy": policy.model_dump(mode="json")}

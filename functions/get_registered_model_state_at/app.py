@@ -8,14 +8,14 @@ from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import RegisteredModelStateAt
 from registry_core.api.responses import history_record_json
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.service import history_service
+from registry_core.wiring import history_service
 
 
 @endpoint(RegisteredModelStateAt)
-def handler(request: RegisteredModelStateAt, _caller: Caller) -> dict[str, Any]:
+def handler(request: RegisteredModelStateAt, caller: Caller) -> dict[str, Any]:
     if (request.alias is None) == (request.stage is None):
         raise InvalidParameterValue("Give exactly one of alias and stage.")
-    history = history_service()
+    history = history_service(caller)
     if request.alias is not None:
         version, record = history.alias_at(request.name, request.alias, request.timestamp)
         body: dict[str, Any] = {"alias": request.alias, "timestamp": request.timestamp}

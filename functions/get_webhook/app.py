@@ -7,9 +7,9 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import WebhookRef
 from registry_core.api.responses import webhook_json
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(WebhookRef)
-def handler(request: WebhookRef, _caller: Caller) -> dict[str, Any]:
-    return {"webhook": webhook_json(webhook_service().get_webhook(request.webhook_id))}
+def handler(request: WebhookRef, caller: Caller) -> dict[str, Any]:
+    return {"webhook": webhook_json(webhook_service(caller).get_webhook(request.webhook_id))}

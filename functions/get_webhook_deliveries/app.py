@@ -7,10 +7,10 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import WebhookDeliveries
 from registry_core.api.responses import delivery_json
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(WebhookDeliveries)
-def handler(request: WebhookDeliveries, _caller: Caller) -> dict[str, Any]:
-    attempts = webhook_service().deliveries(request.webhook_id, request.max_results)
+def handler(request: WebhookDeliveries, caller: Caller) -> dict[str, Any]:
+    attempts = webhook_service(caller).deliveries(request.webhook_id, request.max_results)
     return {"deliveries": [delivery_json(attempt) for attempt in attempts]}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.api.queue import s3_object_events, sqs_consumer
-from registry_core.service import artifact_service
+from registry_core.domain.entities import Caller
+from registry_core.wiring import artifact_service
 
 
 def register(body: dict[str, Any]) -> None:
     for bucket, key, etag in s3_object_events(body):
-        artifact_service().register_from_event(bucket, key, etag)
+        artifact_service(Caller.system()).register_from_event(bucket, key, etag)
 
 
 handler = sqs_consumer(register)

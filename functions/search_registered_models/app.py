@@ -7,7 +7,7 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import SearchRegisteredModels
 from registry_core.api.responses import registered_model_json
-from registry_core.service import search_service
+from registry_core.wiring import search_service
 
 
 @endpoint(SearchRegisteredModels)

@@ -7,7 +7,7 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import tag_dict
 from registry_core.api.tracking_requests import SetLoggedModelTags
-from registry_core.service import tracking_service
+from registry_core.wiring import tracking_service
 
 
 @endpoint(SetLoggedModelTags)

@@ -7,10 +7,10 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import SetModelPermission
 from registry_core.api.responses import permissions_json
-from registry_core.service import registry_service
+from registry_core.wiring import permission_service
 
 
 @endpoint(SetModelPermission)
 def handler(request: SetModelPermission, caller: Caller) -> dict[str, Any]:
-    model = registry_service(caller).set_permission(request.name, request.principal, request.level)
+    model = permission_service(caller).set_permission(request.name, request.principal, request.level)
     return permissions_json(model)

@@ -7,12 +7,12 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import SetModelVersionMetrics, param_dict
 from registry_core.api.responses import model_version_json
-from registry_core.service import registry_service
+from registry_core.wiring import governance_service
 
 
 @endpoint(SetModelVersionMetrics)
 def handler(request: SetModelVersionMetrics, caller: Caller) -> dict[str, Any]:
-    version = registry_service(caller).set_model_version_metrics(
+    version = governance_service(caller).set_model_version_metrics(
         request.name, request.version, request.model_metrics, param_dict(request.model_params)
     )
     return {"model_version": model_version_json(version)}

@@ -6,10 +6,10 @@ from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import SetPromotionPolicy
-from registry_core.service import registry_service
+from registry_core.wiring import governance_service
 
 
 @endpoint(SetPromotionPolicy)
 def handler(request: SetPromotionPolicy, caller: Caller) -> dict[str, Any]:
-    policy = registry_service(caller).set_promotion_policy(request.name, request.policy)
+    policy = governance_service(caller).set_promotion_policy(request.name, request.policy)
     return {"name": request.name, "policy": policy.model_dump(mode="json")}

@@ -6,12 +6,12 @@ from typing import Any
 
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import TestWebhook
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(TestWebhook)
-def handler(request: TestWebhook, _caller: Caller) -> dict[str, Any]:
-    result = webhook_service().test_webhook(request.webhook_id, request.event)
+def handler(request: TestWebhook, caller: Caller) -> dict[str, Any]:
+    result = webhook_service(caller).test_webhook(request.webhook_id, request.event)
     success = result.status is not None and 200 <= result.status < 300
     outcome: dict[str, Any] = {"success": success}
     if result.status is not None:

@@ -7,12 +7,12 @@ from typing import Any
 from registry_core.api.endpoint import Caller, endpoint
 from registry_core.api.requests import UpdateWebhook
 from registry_core.api.responses import webhook_json
-from registry_core.service import webhook_service
+from registry_core.wiring import webhook_service
 
 
 @endpoint(UpdateWebhook)
-def handler(request: UpdateWebhook, _caller: Caller) -> dict[str, Any]:
-    webhook = webhook_service().update_webhook(
+def handler(request: UpdateWebhook, caller: Caller) -> dict[str, Any]:
+    webhook = webhook_service(caller).update_webhook(
         request.webhook_id,
         name=request.name or None,
         description=request.description,

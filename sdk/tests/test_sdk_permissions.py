@@ -85,9 +85,11 @@ def test_a_private_model_is_invisible_to_others_even_in_searches(
     assert [m.name for m in client.iter_registered_models(f"name = '{owned}'")] == [owned]
 
 
-def test_an_admin_principal_may_manage_any_model(admin: SmrClient, owned: str) -> None:
+def test_an_admin_principal_may_manage_any_model(admin: SmrClient, client: SmrClient, owned: str) -> None:
     admin.set_permission(owned, arn(READER), "READ")
+    assert client.get_permissions(owned).permissions == {OWNER_ARN: "MANAGE", arn(READER): "READ"}
     admin.delete_registered_model(owned)
+    assert [m.name for m in client.iter_registered_models(f"name = '{owned}'")] == []
 
 
 def test_the_last_manager_stays(client: SmrClient, owned: str) -> None:

@@ -15,6 +15,13 @@ from smr_local.template import create_table
 TABLE_NAME = "smr-registry-test"
 
 
+def reset_wiring() -> None:
+    """Forget the settings, stores and AWS clients the handlers built (imported late: wiring reads the settings)."""
+    from registry_core import wiring
+
+    wiring.clear_caches()
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):

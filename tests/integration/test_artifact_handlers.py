@@ -11,10 +11,7 @@ import boto3
 import pytest
 import requests
 
-from registry_core.config import settings
-from registry_core.service import _default_objects, default_store
-
-from .conftest import TABLE_NAME
+from .conftest import TABLE_NAME, reset_wiring
 from .test_handlers import LambdaContext, _load_handler, sample_event
 
 BUCKET = "smr-artifacts-123456789012-us-east-1"  # the bucket the sample events name
@@ -58,11 +55,9 @@ def stack(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sta
     monkeypatch.setenv("SMR_TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("SMR_BUCKET_NAME", BUCKET)
     monkeypatch.setenv("SMR_COPY_QUEUE_URL", created.copy_queue)
-    for cache in (settings, default_store, _default_objects):
-        cache.cache_clear()
+    reset_wiring()
     yield created
-    for cache in (settings, default_store, _default_objects):
-        cache.cache_clear()
+    reset_wiring()
 
 
 def test_create_model_version_with_an_s3_source_is_pending_until_the_copier_ran(stack: Stack) -> None:

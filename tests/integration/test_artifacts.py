@@ -12,9 +12,14 @@ import pytest
 import requests
 
 from registry_core.domain.artifacts import FileEntry, UploadManifest, UploadState
-from registry_core.domain.entities import VersionStatus
-from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.entities import Caller, VersionStatus
+from registry_core.domain.errors import InvalidParameterValue, PermissionDenied
+from registry_core.domain.governance import PromotionPolicy
 from registry_core.service.artifacts import ArtifactService
+from registry_core.service.governance import GovernanceService
+from registry_core.service.history import HistoryService
+from registry_core.service.permissions import PermissionService
+from registry_core.service.registration import RegistrationService
 from registry_core.service.registry import RegistryService
 from registry_core.store.dynamodb import DynamoDbRegistryStore
 from registry_core.store.objects import MIN_PART_SIZE, ArtifactObjects
@@ -63,11 +68,15 @@ class Harness:
         self.s3.create_bucket(Bucket=SOURCE_BUCKET)
         self.queue_url = self.sqs.create_queue(QueueName="smr-copy")["QueueUrl"]
         self.store = store
-        self.registry = RegistryService(store)
+        # The copier and the S3-event consumer act as smr itself, as their Lambdas do.
+        caller = Caller.system()
+        self.registry = RegistryService(store, caller)
+        self.governance = GovernanceService(store, caller)
         objects = ArtifactObjects(self.s3, multipart_threshold=multipart_threshold, part_size=MIN_PART_SIZE)
         self.service = ArtifactService(
-            self.registry,
+            RegistrationService(self.registry, store, caller),
             store,
+            caller,
             objects,
             BUCKET,
             CopyQueue(self.queue_url, self.sqs),
@@ -280,7 +289,9 @@ def test_an_smr_json_arriving_registers_the_folder_with_its_metadata(harness: Ha
     version = harness.registry.get_model_version(MODEL, 1)
     assert version.status is VersionStatus.READY
     assert version.description == "nightly"
-    assert version.tags == {"k": "v", "metric.auc": "0.9"}
+    # smr.json's metrics are the version's model_metrics (what promotion policies read), not tags.
+    assert version.tags == {"k": "v"}
+    assert [(metric.key, metric.value) for metric in version.model_metrics] == [("auc", 0.9)]
     assert version.aliases == ["nightly"]
     assert [entry["path"] for entry in harness.manifest(MODEL, 1)["files"]] == ["MLmodel", "model.pkl"]
 
@@ -326,6 +337,92 @@ def test_an_smr_json_after_the_mlmodel_registered_the_folder_adds_its_metadata_t
     version = harness.registry.get_model_version(MODEL, 1)
     assert (version.description, version.aliases, version.current_stage.value) == ("late", ["champion"], "Production")
     assert harness.registry.get_registered_model(MODEL).next_version == 2
+
+
+def _late_manifest(harness: Harness, upload_id: str, manifest: dict[str, Any]) -> Any:
+    mlmodel_etag = _folder(harness, upload_id, manifest=None)
+    harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/{upload_id}/MLmodel", mlmodel_etag)
+    harness.drain_copies()
+    key = f"incoming/{MODEL}/{upload_id}/smr.json"
+    return harness.service.register_from_event(BUCKET, key, harness.put(key, json.dumps(manifest).encode()))
+
+
+def test_a_late_smr_json_lands_as_one_change(harness: Harness) -> None:
+    manifest = {
+        "description": "late",
+        "tags": {"team": "growth", "data": "2024-06"},
+        "aliases": ["champion", "candidate"],
+        "stage": "Staging",
+        "model_metrics": {"auc": 0.93},
+        "model_params": {"depth": "6"},
+    }
+    mlmodel_etag = _folder(harness, "one", manifest=None)
+    harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/one/MLmodel", mlmodel_etag)
+    harness.drain_copies()
+    rev_before = harness.registry.get_registered_model(MODEL).rev
+    key = f"incoming/{MODEL}/one/smr.json"
+    upload = harness.service.register_from_event(BUCKET, key, harness.put(key, json.dumps(manifest).encode()))
+
+    assert upload is not None and upload.reason is None
+    model = harness.registry.get_registered_model(MODEL)
+    assert model.rev == rev_before + 1  # one commit of the model, not one per field
+    version = harness.registry.get_model_version(MODEL, 1)
+    assert version.description == "late" and version.tags == {"team": "growth", "data": "2024-06"}
+    assert version.aliases == ["candidate", "champion"] and version.current_stage.value == "Staging"
+    assert [(m.key, m.value) for m in version.model_metrics] == [("auc", 0.93)]
+    assert version.model_params == {"depth": "6"}
+    late = [
+        record
+        for record in HistoryService(harness.store, Caller.system()).model_history(MODEL).records
+        if record.rev == model.rev
+    ]
+    # Its history records (two aliases, one stage) all carry the one revision and time of that one change.
+    assert sorted((record.subject.value, record.alias or record.to_stage) for record in late) == [
+        ("alias", "candidate"),
+        ("alias", "champion"),
+        ("stage", "Staging"),
+    ]
+    assert len({record.timestamp for record in late}) == 1
+
+
+def test_a_late_smr_json_that_a_policy_refuses_changes_nothing(harness: Harness) -> None:
+    harness.registry.create_registered_model(MODEL)
+    harness.governance.set_promotion_policy(
+        MODEL,
+        PromotionPolicy.model_validate(
+            {"rules": {"stage:Production": [{"type": "metric", "key": "auc", "op": ">=", "value": 0.95}]}}
+        ),
+    )
+    manifest = {
+        "description": "late",
+        "tags": {"team": "growth"},
+        "aliases": ["champion"],
+        "stage": "Production",
+        "model_metrics": {"auc": 0.9},
+    }
+    upload = _late_manifest(harness, "refused", manifest)
+
+    assert upload is not None and "auc >= 0.95 (it is 0.9)" in (upload.reason or "")
+    version = harness.registry.get_model_version(MODEL, 1)
+    # Not half-applied: no description, tag, metric or alias from the refused smr.json.
+    assert (version.description, version.tags, version.model_metrics, version.aliases) == (None, {}, [], [])
+    assert version.current_stage.value == "None"
+
+
+def test_smr_json_metrics_satisfy_a_promotion_policy(harness: Harness) -> None:
+    harness.registry.create_registered_model(MODEL)
+    harness.governance.set_promotion_policy(
+        MODEL,
+        PromotionPolicy.model_validate(
+            {"rules": {"stage:Production": [{"type": "metric", "key": "auc", "op": ">=", "value": 0.9}]}}
+        ),
+    )
+    etag = _folder(harness, "good", json.dumps({"model_metrics": {"auc": 0.92}}).encode())
+    harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/good/smr.json", etag)
+    harness.drain_copies()
+    # The policy reads the metric smr.json gave (it used to become a tag the policy never reads).
+    promoted = harness.registry.transition_model_version_stage(MODEL, 1, "Production")
+    assert promoted.status is VersionStatus.READY and promoted.current_stage.value == "Production"
 
 
 def test_ten_uploads_of_one_model_at_once_give_ten_distinct_versions(harness: Harness) -> None:
@@ -436,3 +533,25 @@ def test_an_s3_source_in_a_bucket_smr_was_not_granted_is_recorded_as_given(harne
         "s3://somebody-elses-bucket/models/7",
     )
     assert "Messages" not in harness.sqs.receive_message(QueueUrl=harness.queue_url, WaitTimeSeconds=0)
+
+
+def test_the_uploads_of_a_private_model_are_not_shown_to_a_principal_without_a_grant(harness: Harness) -> None:
+    owner = Caller(principal="arn:aws:iam::1:user/owner")
+    stranger = Caller(principal="arn:aws:iam::1:user/stranger")
+    RegistryService(harness.store, owner).create_registered_model(MODEL)
+    PermissionService(harness.store, owner).set_private(MODEL, True)
+    etag = _folder(harness, "secret")
+    harness.service.register_from_event(BUCKET, f"incoming/{MODEL}/secret/smr.json", etag)
+
+    def uploads_as(caller: Caller) -> ArtifactService:
+        registry = RegistryService(harness.store, caller)
+        registration = RegistrationService(registry, harness.store, caller)
+        return ArtifactService(registration, harness.store, caller, ArtifactObjects(harness.s3), BUCKET, None)
+
+    assert [upload.upload_id for upload in uploads_as(owner).list_uploads(MODEL)] == ["secret"]
+    with pytest.raises(PermissionDenied):
+        uploads_as(stranger).list_uploads(MODEL)
+    with pytest.raises(PermissionDenied):
+        uploads_as(stranger).get_upload(MODEL, "secret")
+    with pytest.raises(PermissionDenied):
+        uploads_as(stranger).create_upload(MODEL, [FileEntry(path="model.pkl", size=1, sha256="0" * 64)], None)

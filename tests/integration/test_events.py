@@ -16,17 +16,21 @@ from typing import Any
 import boto3
 import pytest
 
+from registry_core.api.queue import stream_consumer
 from registry_core.domain.entities import Caller, VersionStatus
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import WebhookEventName
 from registry_core.service.events import EventPublisher
+from registry_core.service.registration import RegistrationService
 from registry_core.service.registry import RegistryService
 from registry_core.service.webhooks import MAX_DELIVERY_ATTEMPTS, WebhookService, validate_webhook_url
 from registry_core.store.dynamodb import DynamoDbRegistryStore
 from registry_core.store.messaging import EventBridgeBus, InMemoryEventBus, InMemoryWebhookQueue
 from registry_core.store.webhooks import DynamoDbWebhookStore, InMemoryWebhookStore
 
-from .conftest import TABLE_NAME
+from .conftest import TABLE_NAME, reset_wiring
+
+ALICE = Caller(principal="arn:aws:iam::1:user/alice")
 
 
 def stream_records(client: Any) -> list[dict[str, Any]]:
@@ -50,12 +54,18 @@ def stream_records(client: Any) -> list[dict[str, Any]]:
     return records
 
 
-def _walk_every_kind_of_change(registry: RegistryService) -> None:
+def publish(publisher: EventPublisher, records: list[dict[str, Any]]) -> list[str]:
+    """Feed `records` to the stream consumer as Lambda would; the sequence numbers it reports for a retry."""
+    result = stream_consumer(lambda: publisher.batch().publish_record)({"Records": records}, None)
+    return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
+
+
+def _walk_every_kind_of_change(registry: RegistryService, registration: RegistrationService) -> None:
     registry.create_registered_model("fraud")
     registry.set_registered_model_tag("fraud", "team", "risk")
     registry.delete_registered_model_tag("fraud", "team")
     registry.create_model_version("fraud", "s3://b/1", status=VersionStatus.PENDING_REGISTRATION)
-    registry.update_model_version_status("fraud", 1, VersionStatus.READY)
+    registration.finish_registration("fraud", 1, VersionStatus.READY)
     registry.set_model_version_tag("fraud", 1, "validated", "true")
     registry.delete_model_version_tag("fraud", 1, "validated")
     registry.transition_model_version_stage("fraud", 1, "Staging")
@@ -84,29 +94,30 @@ EVERY_KIND = [
 
 
 def test_every_change_reaches_the_bus_once_through_the_stream(dynamodb_store: DynamoDbRegistryStore) -> None:
-    registry = RegistryService(dynamodb_store, caller=Caller(principal="alice", request_id="r-9"))
-    _walk_every_kind_of_change(registry)
+    alice = Caller(principal="alice", request_id="r-9")
+    registry = RegistryService(dynamodb_store, alice)
+    _walk_every_kind_of_change(registry, RegistrationService(registry, dynamodb_store, alice))
     records = stream_records(dynamodb_store._client)
     bus = InMemoryEventBus()
-    assert EventPublisher(bus).publish_stream_records(records) == []
+    assert publish(EventPublisher(bus), records) == []
     assert [event.type.value for event in bus.published] == EVERY_KIND
     assert {event.principal for event in bus.published} == {"alice"}
     assert len({event.id for event in bus.published}) == len(EVERY_KIND)
 
     # Lambda may hand the same records over again (a retry): the same ids come out, so consumers drop them.
     again = InMemoryEventBus()
-    EventPublisher(again).publish_stream_records(records)
+    publish(EventPublisher(again), records)
     assert [event.id for event in again.published] == [event.id for event in bus.published]
 
 
 def test_a_refused_event_is_reported_for_a_retry(dynamodb_store: DynamoDbRegistryStore) -> None:
-    RegistryService(dynamodb_store).create_registered_model("fraud")
+    RegistryService(dynamodb_store, ALICE).create_registered_model("fraud")
     records = stream_records(dynamodb_store._client)
     first = InMemoryEventBus()
-    EventPublisher(first).publish_stream_records(records)
+    publish(EventPublisher(first), records)
     bus = InMemoryEventBus()
     bus.failing = {first.published[0].id}
-    failed = EventPublisher(bus).publish_stream_records(records)
+    failed = publish(EventPublisher(bus), records)
     (outbox_record,) = [r for r in records if r["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "event"]
     assert failed == [outbox_record["dynamodb"]["SequenceNumber"]]
 
@@ -122,11 +133,11 @@ def test_the_event_bridge_bus_carries_the_documented_envelope(dynamodb_store: Dy
     )
     events_client.put_targets(Rule="all", EventBusName="smr-test-bus", Targets=[{"Id": "tap", "Arn": queue_arn}])
 
-    registry = RegistryService(dynamodb_store, caller=Caller(principal="alice", request_id="r-1"))
+    registry = RegistryService(dynamodb_store, Caller(principal="alice", request_id="r-1"))
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1", run_id="run-1")
     publisher = EventPublisher(EventBridgeBus("smr-test-bus", client=events_client))
-    assert publisher.publish_stream_records(stream_records(dynamodb_store._client)) == []
+    assert publish(publisher, stream_records(dynamodb_store._client)) == []
 
     received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     bodies = [json.loads(message["Body"]) for message in received]
@@ -213,19 +224,19 @@ def test_a_loopback_receiver_gets_a_correctly_signed_delivery(
     dynamodb_store: DynamoDbRegistryStore, receiver: Receiver
 ) -> None:
     webhooks = InMemoryWebhookStore()
-    service = WebhookService(webhooks, allow_loopback=True)
+    service = WebhookService(webhooks, ALICE, allow_loopback=True)
     hook = service.create_webhook(
         "alias-watch",
         receiver.url,
         [WebhookEventName(entity="MODEL_VERSION_ALIAS", action="CREATED")],
         secret="s3cr3t",
     )
-    registry = RegistryService(dynamodb_store)
+    registry = RegistryService(dynamodb_store, ALICE)
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1")
     registry.set_registered_model_alias("fraud", "champion", 1)
     queue = InMemoryWebhookQueue()
-    EventPublisher(InMemoryEventBus(), webhooks, queue).publish_stream_records(stream_records(dynamodb_store._client))
+    publish(EventPublisher(InMemoryEventBus(), webhooks, queue), stream_records(dynamodb_store._client))
     assert len(queue.messages) == 1  # only the alias event is subscribed
     assert service.deliver(queue.messages[0], 1, "receipt", queue) is True
 
@@ -243,8 +254,6 @@ def test_a_loopback_receiver_gets_a_correctly_signed_delivery(
 def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_logged(
     dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from registry_core.config import settings
-    from registry_core.service import webhook_queue
     from registry_core.service import webhooks as webhooks_module
     from tests.integration.test_handlers import LambdaContext, _load_handler
 
@@ -263,20 +272,21 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
     monkeypatch.setenv("SMR_WEBHOOK_QUEUE_URL", queue_url)
     monkeypatch.setenv("SMR_WEBHOOKS_ALLOW_LOOPBACK", "true")
     monkeypatch.setattr(webhooks_module, "RETRY_BASE_DELAY_S", 0)
-    settings.cache_clear()
-    webhook_queue.cache_clear()
+    reset_wiring()
+    from registry_core.wiring import webhook_queue
+
     try:
-        service = WebhookService(DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), allow_loopback=True)
+        service = WebhookService(DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), ALICE, allow_loopback=True)
         hook = service.create_webhook(
             "down", failing.url, [WebhookEventName(entity="model_version", action="created")], secret="s3cr3t"
         )
-        registry = RegistryService(DynamoDbRegistryStore(TABLE_NAME, client=dynamodb_client))
+        registry = RegistryService(DynamoDbRegistryStore(TABLE_NAME, client=dynamodb_client), ALICE)
         registry.create_registered_model("fraud")
         registry.create_model_version("fraud", "s3://b/1")
         publisher = EventPublisher(
             InMemoryEventBus(), DynamoDbWebhookStore(TABLE_NAME, client=dynamodb_client), webhook_queue()
         )
-        publisher.publish_stream_records(stream_records(dynamodb_client))
+        publish(publisher, stream_records(dynamodb_client))
 
         deliver = _load_handler("deliver_webhooks").handler
         for _ in range(MAX_DELIVERY_ATTEMPTS + 2):
@@ -308,8 +318,7 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_with_every_attempt_log
         assert [attempt.final for attempt in log] == [True] + [False] * (MAX_DELIVERY_ATTEMPTS - 1)
     finally:
         failing.close()
-        settings.cache_clear()
-        webhook_queue.cache_clear()
+        reset_wiring()
 
 
 @pytest.mark.parametrize(
@@ -353,7 +362,7 @@ def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch: pytest
 
     monkeypatch.setattr(webhooks_module.socket, "getaddrinfo", resolve)
     try:
-        service = WebhookService(InMemoryWebhookStore(), allow_loopback=True)
+        service = WebhookService(InMemoryWebhookStore(), ALICE, allow_loopback=True)
         url = f"http://hooks.invalid:{receiver.server.server_port}/hook"
         hook = service.create_webhook(
             "pinned", url, [WebhookEventName(entity="model_version", action="created")], secret="pin"

@@ -147,7 +147,7 @@ def test_the_webhook_api_over_its_sample_events_never_returns_the_secret(invoke:
 
 
 def test_the_stream_and_queue_sample_events_are_what_the_event_functions_read() -> None:
-    from registry_core.service.events import outbox_event
+    from registry_core.store.stream_images import outbox_event
 
     (record,) = sample_event("publish_registry_events")["Records"]
     event = outbox_event(record)

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from registry_core.config import settings
-from registry_core.service import default_store
 
-from .conftest import TABLE_NAME
+from .conftest import TABLE_NAME, reset_wiring
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -53,8 +52,7 @@ class LambdaContext:
 @pytest.fixture
 def invoke(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
     monkeypatch.setenv("SMR_TABLE_NAME", TABLE_NAME)
-    settings.cache_clear()
-    default_store.cache_clear()
+    reset_wiring()
 
     def call(operation: str, event: dict[str, Any] | None = None, **body_changes: Any) -> tuple[int, dict[str, Any]]:
         event = copy.deepcopy(event or sample_event(operation))
@@ -67,8 +65,7 @@ def invoke(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[In
         return response["statusCode"], json.loads(response["body"])
 
     yield call
-    settings.cache_clear()
-    default_store.cache_clear()
+    reset_wiring()
 
 
 # Issue 3's functions: tests/integration/test_artifact_handlers.py feeds them their sample events.

@@ -9,7 +9,8 @@ import pytest
 
 from registry_core.domain.artifacts import FileEntry, Upload, UploadOrigin, UploadState
 from registry_core.domain.entities import ModelVersion, RegisteredModel, Stage
-from registry_core.store import keys
+from registry_core.domain.errors import InvalidParameterValue
+from registry_core.store import items, keys
 from registry_core.store.base import (
     ConcurrentModification,
     HistoryIndex,
@@ -21,6 +22,8 @@ from registry_core.store.base import (
 )
 from registry_core.store.dynamodb import DynamoDbRegistryStore
 from registry_core.store.memory import InMemoryRegistryStore
+
+from .conftest import TABLE_NAME
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -252,8 +255,22 @@ def test_a_change_lands_with_its_history_and_events(store: RegistryStore) -> Non
     store.commit(
         Write(put_models=[(model, None)], new_versions=[_version("fraud", 1)], history=[record], events=[event])
     )
-    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, keys.history_pk(model.uid))) == [record]
-    assert store.query_events(model.uid) == [event]
+    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, model.uid)) == [record]
+    assert _outbox_events(store, model.uid) == [event]
+
+
+def _outbox_events(store: RegistryStore, model_uid: str) -> list[Any]:
+    """A model's outbox events: the fake keeps them for tests; in the table they are items the stream carries."""
+    if isinstance(store, InMemoryRegistryStore):
+        return store.outbox_events(model_uid)
+    assert isinstance(store, DynamoDbRegistryStore)
+    response = store._client.query(
+        TableName=TABLE_NAME,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.event_pk(model_uid)}},
+        ConsistentRead=True,
+    )
+    return [items.event_from_item(item) for item in response["Items"]]
 
 
 def test_a_taken_history_key_cancels_the_whole_change(store: RegistryStore) -> None:
@@ -275,7 +292,7 @@ def test_a_failed_model_condition_leaves_no_history(store: RegistryStore) -> Non
         store.commit(
             Write(put_models=[(_model("fraud", rev=8), 7)], history=[_stage_record(model.uid, 1, 1, None, "x")])
         )
-    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, keys.history_pk(model.uid))) == []
+    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, model.uid)) == []
 
 
 def test_history_is_found_by_version_alias_and_stage_within_bounds(store: RegistryStore) -> None:
@@ -290,28 +307,43 @@ def test_history_is_found_by_version_alias_and_stage_within_bounds(store: Regist
     ]
     store.commit(Write(history=records))
 
-    def read(index: HistoryIndex, partition: str, **bounds: Any) -> list[int]:
-        return [r.timestamp for r in store.query_history(HistoryQuery(index, partition, **bounds))]
+    def read(index: HistoryIndex, subject: int | str | None = None, **bounds: Any) -> list[int]:
+        return [r.timestamp for r in store.query_history(HistoryQuery(index, uid, subject, **bounds))]
 
-    assert read(HistoryIndex.MODEL, keys.history_pk(uid)) == [1000, 1001, 1002, 1003, 1004, 1005]
-    assert read(HistoryIndex.MODEL, keys.history_pk(uid), ascending=False, limit=2) == [1005, 1004]
-    v1 = keys.history_version_partition(uid, 1)
-    assert read(HistoryIndex.VERSION, v1) == [1000, 1001, 1002, 1005]
-    assert read(HistoryIndex.VERSION_ALIAS_LEFT, v1) == [1004]
-    alias = keys.history_alias_partition(uid, "champion")
-    assert read(HistoryIndex.ALIAS, alias, upper=keys.record_sk_upper_bound_at(1003), ascending=False, limit=1) == [
-        1002
-    ]
-    production = "Production"
-    assert read(HistoryIndex.STAGE_ENTERED, keys.history_stage_entered_partition(uid, production)) == [1001]
-    assert read(HistoryIndex.STAGE_LEFT, keys.history_stage_left_partition(uid, production)) == [1005]
-    sk_1002 = keys.record_sk(1002, 1002, 0)
-    model_pk = keys.history_pk(uid)
-    assert read(HistoryIndex.MODEL, model_pk, lower=keys.record_sk_just_after(sk_1002)) == [1003, 1004, 1005]
-    assert read(HistoryIndex.MODEL, model_pk, upper=keys.record_sk_just_before(sk_1002)) == [1000, 1001]
-    assert read(
-        HistoryIndex.MODEL,
-        model_pk,
-        lower=keys.record_sk_just_after(sk_1002),
-        upper=keys.record_sk_upper_bound_at(1004),
-    ) == [1003, 1004]
+    assert read(HistoryIndex.MODEL) == [1000, 1001, 1002, 1003, 1004, 1005]
+    assert read(HistoryIndex.MODEL, ascending=False, limit=2) == [1005, 1004]
+    assert read(HistoryIndex.VERSION, 1) == [1000, 1001, 1002, 1005]
+    assert read(HistoryIndex.VERSION, 2) == [1003, 1004]
+    assert read(HistoryIndex.VERSION_ALIAS_LEFT, 1) == [1004]
+    assert read(HistoryIndex.VERSION_ALIAS_LEFT, 2) == []
+    assert read(HistoryIndex.ALIAS, "champion", at_or_before_ms=1003, ascending=False, limit=1) == [1002]
+    assert read(HistoryIndex.ALIAS, "other") == []
+    assert read(HistoryIndex.STAGE_ENTERED, "Production") == [1001]
+    assert read(HistoryIndex.STAGE_LEFT, "Production") == [1005]
+    assert read(HistoryIndex.STAGE_LEFT, "None") == [1001]
+    position_1002 = (1002, 1002, 0)
+    assert read(HistoryIndex.MODEL, after=position_1002) == [1003, 1004, 1005]
+    assert read(HistoryIndex.MODEL, before=position_1002) == [1000, 1001]
+    assert read(HistoryIndex.MODEL, before=position_1002, ascending=False) == [1001, 1000]
+    assert read(HistoryIndex.MODEL, after=position_1002, at_or_before_ms=1004) == [1003, 1004]
+    assert read(HistoryIndex.MODEL, after=position_1002, before=(1005, 1, 0)) == [1003, 1004]
+    assert store.query_history(HistoryQuery(HistoryIndex.MODEL, "another uid")) == []
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"k": 3},
+        {"pk": "x"},
+        {"pk": {"S": "M#a"}, "sk": {"S": "#MODEL"}},
+        {"pk": {"S": "M#a"}, "sk": {"S": "#MODEL"}, "gsi1pk": {"S": "MV"}, "gsi1sk": {"S": "a"}},
+        {"pk": {"N": "1"}, "sk": {"S": "#MODEL"}, "gsi1pk": {"S": "RM"}, "gsi1sk": {"S": "a"}},
+    ],
+)
+def test_a_resume_key_the_store_did_not_issue_is_an_invalid_parameter(
+    store: RegistryStore, forged: dict[str, Any]
+) -> None:
+    # Page tokens are not signed: a client can hand back any key, and must get a 400 rather than a 500.
+    store.commit(Write(put_models=[(_model("a"), None)]))
+    with pytest.raises(InvalidParameterValue):
+        store.query_models(PageRequest(Index.MODELS_BY_NAME, start_key=forged))

@@ -227,11 +227,28 @@ def test_functions_name_the_bucket_without_referring_to_it() -> None:
     assert function_environment(template, context)["SMR_BUCKET_NAME"] == bucket_name(template, context)
 
 
-def test_only_the_o_versions_operations_get_a_long_timeout() -> None:
+def test_only_the_o_versions_operations_get_a_longer_timeout() -> None:
     template = stack_template()
     for operation, _, _, _ in OPERATIONS:
-        expected = 300 if operation in O_VERSIONS_OPERATIONS else 10
+        expected = HTTP_API_FUNCTION_MAX_TIMEOUT_S if operation in O_VERSIONS_OPERATIONS else 10
         assert function_settings(template, _function_id(operation)).timeout_s == expected, operation
+
+
+# HTTP API ends every integration after 30 s; a function behind a route must end first, so that a request never
+# leaves work running after the client was answered (long timeouts are for queue and stream consumers only).
+HTTP_API_FUNCTION_MAX_TIMEOUT_S = 29
+
+
+def test_every_function_behind_a_route_ends_before_http_api_gives_up() -> None:
+    template = stack_template()
+    routed = [
+        logical_id
+        for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items()
+        if any(event.get("Type") == "HttpApi" for event in (resource["Properties"].get("Events") or {}).values())
+    ]
+    assert len(routed) > 60
+    for logical_id in routed:
+        assert function_settings(template, logical_id).timeout_s <= HTTP_API_FUNCTION_MAX_TIMEOUT_S, logical_id
 
 
 def test_the_layer_is_built_from_the_registry_core_directory() -> None:

@@ -10,10 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from registry_core.config import settings
-from registry_core.service import default_store, default_tracking_store
-
-from .conftest import TABLE_NAME
+from .conftest import TABLE_NAME, reset_wiring
 from .test_handlers import LambdaContext, _load_handler, sample_event
 
 BUCKET = "smr-artifacts-test"
@@ -24,8 +21,7 @@ Call = Callable[..., tuple[int, dict[str, Any]]]
 def call(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call]:
     monkeypatch.setenv("SMR_TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("SMR_BUCKET_NAME", BUCKET)
-    for cached in (settings, default_store, default_tracking_store):
-        cached.cache_clear()
+    reset_wiring()
 
     def invoke(operation: str, path: dict[str, str] | None = None, **fields: Any) -> tuple[int, dict[str, Any]]:
         """The operation's sample event with its parameters replaced by `fields` (and `path` parameters)."""
@@ -41,8 +37,7 @@ def call(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call
         return response["statusCode"], json.loads(response["body"])
 
     yield invoke
-    for cached in (settings, default_store, default_tracking_store):
-        cached.cache_clear()
+    reset_wiring()
 
 
 def _ok(result: tuple[int, dict[str, Any]]) -> dict[str, Any]:

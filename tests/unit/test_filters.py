@@ -23,20 +23,17 @@ from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.search.filters import (
     Comparison,
-    exact_name,
     matches_model_version,
     matches_registered_model,
-    name_prefix,
     parse_model_version_filter,
     parse_model_version_order_by,
     parse_registered_model_filter,
     parse_registered_model_order_by,
-    run_ids,
     sort_key_model_version,
     sort_key_registered_model,
-    sql_ilike,
-    sql_like,
 )
+from registry_core.search.index_plan import exact_name, name_prefix, run_ids
+from registry_core.search.like import sql_ilike, sql_like
 
 PROMPT = "mlflow.prompt.is_prompt"
 CLIENT_PROMPT_FILTER = f"tags.`{PROMPT}` != 'true'"

@@ -9,12 +9,15 @@ import pytest
 from registry_core.domain.entities import Caller, Stage, VersionStatus
 from registry_core.domain.errors import InvalidParameterValue, ResourceConflict
 from registry_core.domain.governance import ModelMetric, PromotionPolicy
+from registry_core.service.governance import GovernanceService
 from registry_core.service.history import HistoryService
+from registry_core.service.registration import RegistrationService
 from registry_core.service.registry import RegistryService
 from registry_core.store.base import ConcurrentModification, Write
 from registry_core.store.memory import InMemoryRegistryStore
 
 START = 1_700_000_000_000
+ALICE = Caller(principal="arn:aws:iam::1:user/alice", request_id="r-1")
 
 
 class Clock:
@@ -38,12 +41,17 @@ def clock() -> Clock:
 
 @pytest.fixture
 def registry(store: InMemoryRegistryStore, clock: Clock) -> RegistryService:
-    return RegistryService(store, clock=clock, caller=Caller(principal="arn:aws:iam::1:user/alice", request_id="r-1"))
+    return RegistryService(store, ALICE, clock=clock)
+
+
+@pytest.fixture
+def governance(store: InMemoryRegistryStore, clock: Clock) -> GovernanceService:
+    return GovernanceService(store, ALICE, clock=clock)
 
 
 @pytest.fixture
 def history(store: InMemoryRegistryStore) -> HistoryService:
-    return HistoryService(store)
+    return HistoryService(store, ALICE)
 
 
 def _versions(registry: RegistryService, count: int = 3, name: str = "fraud") -> None:
@@ -88,26 +96,26 @@ class FailingCommit(InMemoryRegistryStore):
 
 def test_a_change_and_its_history_record_land_together_or_not_at_all() -> None:
     store = FailingCommit()
-    registry = RegistryService(store, clock=Clock())
+    registry = RegistryService(store, ALICE, clock=Clock())
     registry.create_registered_model("fraud")
     uid = registry.get_registered_model("fraud").uid
     with pytest.raises(TimeoutError):
         registry.create_model_version("fraud", "s3://b/1")
     assert registry.get_registered_model("fraud").next_version == 1
     assert store.get_version("fraud", 1) is None
-    assert [event.type.value for event in store.query_events(uid)] == ["registered_model.created"]
+    assert [event.type.value for event in store.outbox_events(uid)] == ["registered_model.created"]
 
 
 def test_a_history_key_already_taken_cancels_the_change(store: InMemoryRegistryStore) -> None:
     clock = Clock()
-    registry = RegistryService(store, clock=clock)
+    registry = RegistryService(store, ALICE, clock=clock)
     _versions(registry, 1)
     model = store.get_model("fraud")
     assert model is not None
     # A record with the key the next change will use: same time, same revision, same position.
     frozen = clock.now + 1
     taken = (
-        HistoryService(store)
+        HistoryService(store, ALICE)
         .version_history("fraud", 1)
         .records[0]
         .model_copy(update={"timestamp": frozen, "rev": model.rev + 1, "seq": 0})
@@ -222,10 +230,12 @@ POLICY = PromotionPolicy.model_validate(
 )
 
 
-def test_a_policy_blocks_a_promotion_listing_every_failed_rule(registry: RegistryService) -> None:
+def test_a_policy_blocks_a_promotion_listing_every_failed_rule(
+    registry: RegistryService, governance: GovernanceService
+) -> None:
     _versions(registry, 1)
-    registry.set_promotion_policy("fraud", POLICY)
-    registry.set_model_version_metrics("fraud", 1, [ModelMetric(key="accuracy", value=0.91)])
+    governance.set_promotion_policy("fraud", POLICY)
+    governance.set_model_version_metrics("fraud", 1, [ModelMetric(key="accuracy", value=0.91)])
     before = registry.get_registered_model("fraud")
     with pytest.raises(InvalidParameterValue) as refused:
         registry.transition_model_version_stage("fraud", 1, "Production")
@@ -236,10 +246,10 @@ def test_a_policy_blocks_a_promotion_listing_every_failed_rule(registry: Registr
     assert after.rev == before.rev and after.stages == {1: Stage.NONE}
 
 
-def test_a_compliant_version_is_promoted(registry: RegistryService) -> None:
+def test_a_compliant_version_is_promoted(registry: RegistryService, governance: GovernanceService) -> None:
     _versions(registry, 1)
-    registry.set_promotion_policy("fraud", POLICY)
-    registry.set_model_version_metrics("fraud", 1, [ModelMetric(key="accuracy", value=0.97)], {"lr": "0.1"})
+    governance.set_promotion_policy("fraud", POLICY)
+    governance.set_model_version_metrics("fraud", 1, [ModelMetric(key="accuracy", value=0.97)], {"lr": "0.1"})
     registry.set_model_version_tag("fraud", 1, "validated", "true")
     registry.update_model_version("fraud", 1, "gradient boosting")
     registry.transition_model_version_stage("fraud", 1, "Staging")
@@ -248,11 +258,11 @@ def test_a_compliant_version_is_promoted(registry: RegistryService) -> None:
     assert promoted.model_params == {"lr": "0.1"}
 
 
-def test_a_policy_guards_alias_moves(registry: RegistryService) -> None:
+def test_a_policy_guards_alias_moves(registry: RegistryService, governance: GovernanceService) -> None:
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1", model_metrics=[ModelMetric(key="accuracy", value=0.5)])
     registry.create_model_version("fraud", "s3://b/2", model_metrics=[ModelMetric(key="accuracy", value=0.93)])
-    registry.set_promotion_policy("fraud", POLICY)
+    governance.set_promotion_policy("fraud", POLICY)
     with pytest.raises(InvalidParameterValue, match="alias:champion"):
         registry.set_registered_model_alias("fraud", "champion", 1)
     registry.set_registered_model_alias("fraud", "champion", 2)
@@ -281,7 +291,7 @@ def test_an_alias_move_expecting_a_stale_target_is_refused(registry: RegistrySer
 
 
 def test_two_concurrent_optimistic_alias_moves_exactly_one_wins(store: InMemoryRegistryStore) -> None:
-    registry = RegistryService(store, clock=Clock())
+    registry = RegistryService(store, ALICE, clock=Clock())
     _versions(registry, 3)
     registry.set_registered_model_alias("fraud", "champion", 1)
     barrier = threading.Barrier(2)
@@ -290,7 +300,7 @@ def test_two_concurrent_optimistic_alias_moves_exactly_one_wins(store: InMemoryR
     def move(target: int) -> None:
         barrier.wait()
         try:
-            RegistryService(store, clock=Clock()).set_registered_model_alias(
+            RegistryService(store, ALICE, clock=Clock()).set_registered_model_alias(
                 "fraud", "champion", target, expected_version=1
             )
             outcomes[target] = "won"
@@ -311,14 +321,14 @@ def test_two_concurrent_optimistic_alias_moves_exactly_one_wins(store: InMemoryR
 
 
 def test_each_kind_of_change_writes_exactly_one_event_with_its_payload(
-    registry: RegistryService, store: InMemoryRegistryStore
+    registry: RegistryService, store: InMemoryRegistryStore, clock: Clock
 ) -> None:
     registry.create_registered_model("fraud", tags={"team": "risk"})
     uid = registry.get_registered_model("fraud").uid
     registry.set_registered_model_tag("fraud", "k", "v")
     registry.delete_registered_model_tag("fraud", "k")
     registry.create_model_version("fraud", "s3://b/1", status=VersionStatus.PENDING_REGISTRATION)
-    registry.update_model_version_status("fraud", 1, VersionStatus.READY)
+    RegistrationService(registry, store, ALICE, clock=clock).finish_registration("fraud", 1, VersionStatus.READY)
     registry.set_model_version_tag("fraud", 1, "a", "b")
     registry.delete_model_version_tag("fraud", 1, "a")
     registry.transition_model_version_stage("fraud", 1, "Staging", comment="go")
@@ -327,7 +337,7 @@ def test_each_kind_of_change_writes_exactly_one_event_with_its_payload(
     registry.delete_model_version("fraud", 1)
     registry.rename_registered_model("fraud", "fraud2")
     registry.delete_registered_model("fraud2")
-    events = store.query_events(uid)
+    events = store.outbox_events(uid)
     assert [event.type.value for event in events] == [
         "registered_model.created",
         "registered_model_tag.set",
@@ -367,7 +377,7 @@ def test_a_version_created_ready_announces_both_creation_and_readiness(
 ) -> None:
     registry.create_registered_model("fraud")
     registry.create_model_version("fraud", "s3://b/1")
-    events = store.query_events(registry.get_registered_model("fraud").uid)
+    events = store.outbox_events(registry.get_registered_model("fraud").uid)
     assert [event.type.value for event in events] == [
         "registered_model.created",
         "model_version.created",
@@ -385,5 +395,5 @@ def test_outbox_events_expire_a_week_after_the_change(registry: RegistryService,
     from registry_core.domain.governance import OUTBOX_RETENTION_S
 
     registry.create_registered_model("fraud")
-    (event,) = store.query_events(registry.get_registered_model("fraud").uid)
+    (event,) = store.outbox_events(registry.get_registered_model("fraud").uid)
     assert event.expires_at == event.timestamp // 1000 + OUTBOX_RETENTION_S

@@ -7,6 +7,7 @@ import pytest
 from registry_core.domain.entities import Caller, Stage
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
 from registry_core.domain.governance import ModelMetric, PromotionPolicy
+from registry_core.service.governance import GovernanceService
 from registry_core.service.history import HistoryService
 from registry_core.service.registry import RegistryService
 from registry_core.store.memory import InMemoryRegistryStore
@@ -21,6 +22,9 @@ POLICY = PromotionPolicy.model_validate(
 )
 
 
+ALICE = Caller(principal="arn:aws:iam::1:user/alice", request_id="r-1")
+
+
 @pytest.fixture
 def store() -> InMemoryRegistryStore:
     return InMemoryRegistryStore()
@@ -28,7 +32,12 @@ def store() -> InMemoryRegistryStore:
 
 @pytest.fixture
 def registry(store: InMemoryRegistryStore) -> RegistryService:
-    return RegistryService(store, caller=Caller(principal="arn:aws:iam::1:user/alice", request_id="r-1"))
+    return RegistryService(store, ALICE)
+
+
+@pytest.fixture
+def governance(store: InMemoryRegistryStore) -> GovernanceService:
+    return GovernanceService(store, ALICE)
 
 
 def _model_with(registry: RegistryService, *metrics: dict[str, float]) -> None:
@@ -39,10 +48,12 @@ def _model_with(registry: RegistryService, *metrics: dict[str, float]) -> None:
         )
 
 
-def test_a_refused_alias_leaves_the_stage_unchanged_too(registry: RegistryService) -> None:
+def test_a_refused_alias_leaves_the_stage_unchanged_too(
+    registry: RegistryService, governance: GovernanceService
+) -> None:
     # Given a version that meets the stage rule but not the alias rule
     _model_with(registry, {"accuracy": 0.95, "auc": 0.8})
-    registry.set_promotion_policy("fraud", POLICY)
+    governance.set_promotion_policy("fraud", POLICY)
     before = registry.get_registered_model("fraud")
     # When it is promoted to both at once
     with pytest.raises(InvalidParameterValue) as refused:
@@ -54,20 +65,20 @@ def test_a_refused_alias_leaves_the_stage_unchanged_too(registry: RegistryServic
     assert (after.rev, after.stages, after.aliases) == (before.rev, {1: Stage.NONE}, {})
 
 
-def test_every_broken_target_is_listed(registry: RegistryService) -> None:
+def test_every_broken_target_is_listed(registry: RegistryService, governance: GovernanceService) -> None:
     _model_with(registry, {"accuracy": 0.5, "auc": 0.5})
-    registry.set_promotion_policy("fraud", POLICY)
+    governance.set_promotion_policy("fraud", POLICY)
     with pytest.raises(InvalidParameterValue) as refused:
         registry.promote_model_version("fraud", 1, stage="Production", aliases=["champion"])
     assert "stage:Production" in refused.value.message and "alias:champion" in refused.value.message
 
 
 def test_a_compliant_promotion_moves_stage_and_aliases_in_one_commit(
-    registry: RegistryService, store: InMemoryRegistryStore
+    registry: RegistryService, governance: GovernanceService, store: InMemoryRegistryStore
 ) -> None:
     _model_with(registry, {"accuracy": 0.8}, {"accuracy": 0.95, "auc": 0.95})
     registry.transition_model_version_stage("fraud", 1, "Production")
-    registry.set_promotion_policy("fraud", POLICY)
+    governance.set_promotion_policy("fraud", POLICY)
     rev = registry.get_registered_model("fraud").rev
     promoted = registry.promote_model_version(
         "fraud", 2, stage="production", aliases=["champion", "live"], archive_existing_versions=True, comment="go"
@@ -78,13 +89,13 @@ def test_a_compliant_promotion_moves_stage_and_aliases_in_one_commit(
     assert model.stages == {1: Stage.ARCHIVED, 2: Stage.PRODUCTION}
     assert model.aliases == {"champion": 2, "live": 2}
     # History and events are those of the separate calls
-    records = HistoryService(store).version_history("fraud", 2).records
+    records = HistoryService(store, ALICE).version_history("fraud", 2).records
     assert [(r.subject, r.to_stage, r.alias, r.comment) for r in records[-3:]] == [
         ("stage", "Production", None, "go"),
         ("alias", None, "champion", "go"),
         ("alias", None, "live", "go"),
     ]
-    types = [event.type.value for event in store.query_events(model.uid)][-3:]
+    types = [event.type.value for event in store.outbox_events(model.uid)][-3:]
     assert types == ["model_version.stage_transitioned", "model_version_alias.created", "model_version_alias.created"]
 
 
@@ -99,3 +110,19 @@ def test_aliases_alone_and_bad_requests(registry: RegistryService) -> None:
         registry.promote_model_version("fraud", 1, stage="Prodution")
     with pytest.raises(ResourceDoesNotExist):
         registry.promote_model_version("fraud", 9, stage="Staging")
+
+
+def test_alias_rules_see_the_version_as_the_stage_move_leaves_it(
+    registry: RegistryService, governance: GovernanceService
+) -> None:
+    # Given an alias that needs the version to have been in Production first
+    _model_with(registry, {})
+    governance.set_promotion_policy(
+        "fraud",
+        PromotionPolicy.model_validate({"rules": {"alias:champion": [{"type": "prior_stage", "stage": "Production"}]}}),
+    )
+    # Then the alias alone is refused, and the stage with the alias is not
+    with pytest.raises(InvalidParameterValue, match="Production first"):
+        registry.promote_model_version("fraud", 1, aliases=["champion"])
+    promoted = registry.promote_model_version("fraud", 1, stage="Production", aliases=["champion"])
+    assert (promoted.current_stage, promoted.aliases) == (Stage.PRODUCTION, ["champion"])

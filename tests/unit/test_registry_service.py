@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from registry_core.domain.entities import ModelState, ModelVersion, Stage
+from registry_core.domain.entities import Caller, ModelState, ModelVersion, Stage
 from registry_core.domain.errors import (
     InvalidParameterValue,
     ResourceAlreadyExists,
@@ -16,6 +16,8 @@ from registry_core.domain.errors import (
 )
 from registry_core.service.registry import RegistryService
 from registry_core.store.memory import InMemoryRegistryStore
+
+TESTER = Caller(principal="arn:aws:iam::1:user/tester")
 
 
 class FailingOnce(InMemoryRegistryStore):
@@ -47,7 +49,7 @@ def store() -> InMemoryRegistryStore:
 @pytest.fixture
 def registry(store: InMemoryRegistryStore) -> RegistryService:
     ticks = itertools.count(1_700_000_000_000)
-    return RegistryService(store, clock=lambda: next(ticks))
+    return RegistryService(store, TESTER, clock=lambda: next(ticks))
 
 
 def _model_with_versions(registry: RegistryService, name: str = "fraud", count: int = 3) -> None:
@@ -184,7 +186,7 @@ def test_rename_onto_an_existing_name_is_refused(registry: RegistryService) -> N
 
 def test_an_interrupted_rename_is_invisible_and_completes_when_retried() -> None:
     store = FailingOnce("put_versions_in_batches")
-    registry = RegistryService(store)
+    registry = RegistryService(store, TESTER)
     _model_with_versions(registry, count=2)
     with pytest.raises(TimeoutError):
         registry.rename_registered_model("fraud", "renamed")
@@ -202,7 +204,7 @@ def test_an_interrupted_rename_is_invisible_and_completes_when_retried() -> None
 
 def test_an_interrupted_delete_hides_the_model_and_completes_when_retried() -> None:
     store = FailingOnce("delete_versions_in_batches")
-    registry = RegistryService(store)
+    registry = RegistryService(store, TESTER)
     _model_with_versions(registry, count=3)
     with pytest.raises(TimeoutError):
         registry.delete_registered_model("fraud")
@@ -217,7 +219,7 @@ def test_an_interrupted_delete_hides_the_model_and_completes_when_retried() -> N
 
 def test_creating_a_name_whose_delete_was_interrupted_finishes_the_delete() -> None:
     store = FailingOnce("delete_versions_in_batches")
-    registry = RegistryService(store)
+    registry = RegistryService(store, TESTER)
     _model_with_versions(registry, count=2)
     with pytest.raises(TimeoutError):
         registry.delete_registered_model("fraud")

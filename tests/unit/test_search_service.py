@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
+from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.service import search as search_module
 from registry_core.service.registry import RegistryService
 from registry_core.service.search import SearchService
 from registry_core.store.memory import InMemoryRegistryStore
+
+TESTER = Caller(principal="arn:aws:iam::1:user/tester")
 
 
 @pytest.fixture
@@ -22,12 +25,12 @@ def store() -> InMemoryRegistryStore:
 @pytest.fixture
 def registry(store: InMemoryRegistryStore) -> RegistryService:
     ticks = itertools.count(1_700_000_000_000)
-    return RegistryService(store, clock=lambda: next(ticks))
+    return RegistryService(store, TESTER, clock=lambda: next(ticks))
 
 
 @pytest.fixture
 def search(store: InMemoryRegistryStore) -> SearchService:
-    return SearchService(store)
+    return SearchService(store, TESTER)
 
 
 def _all_pages(fetch: Any, max_results: int) -> list[list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, ResourceAlreadyExists
 from registry_core.service.registry import RegistryService
 from registry_core.service.tracking import TrackingService
@@ -11,11 +12,12 @@ from registry_core.store.memory import InMemoryRegistryStore
 from registry_core.store.tracking_memory import InMemoryTrackingStore
 
 ROOT = "s3://bucket/mlruns"
+TESTER = Caller(principal="arn:aws:iam::1:user/tester")
 
 
 @pytest.fixture
 def tracking() -> TrackingService:
-    return TrackingService(InMemoryTrackingStore(), ROOT, clock=lambda: 1000)
+    return TrackingService(InMemoryTrackingStore(), ROOT, TESTER, clock=lambda: 1000)
 
 
 def test_a_run_without_experiment_goes_to_the_default_one_made_on_demand(tracking: TrackingService) -> None:
@@ -41,7 +43,7 @@ def test_a_version_from_a_tracked_logged_model_records_its_files(tracking: Track
     run = tracking.create_run(experiment_id, "me", 1, {}, None)
     logged = tracking.create_logged_model(experiment_id, "modelo", None, run.run_id, {}, {})
     registry = RegistryService(
-        InMemoryRegistryStore(), clock=lambda: 1000, logged_model_location=tracking.logged_model_location
+        InMemoryRegistryStore(), TESTER, clock=lambda: 1000, logged_model_location=tracking.logged_model_location
     )
     registry.create_registered_model("m")
 

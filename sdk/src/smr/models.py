@@ -16,6 +16,20 @@ def _pairs_to_dict(value: Any, key: str = "key", item: str = "value") -> Any:
     return value
 
 
+def _latest_metrics(value: Any) -> Any:
+    """Each metric's value as the server's promotion policy reads it: the entry with the highest step, then
+    timestamp; of equals, the last one given."""
+    if not isinstance(value, list):
+        return value
+    ranked: dict[str, tuple[tuple[int, int, int], Any]] = {}
+    for position, entry in enumerate(value):
+        rank = (int(entry.get("step") or 0), int(entry.get("timestamp") or 0), position)
+        key = str(entry["key"])
+        if key not in ranked or rank > ranked[key][0]:
+            ranked[key] = (rank, entry.get("value"))
+    return {key: found for key, (_, found) in ranked.items()}
+
+
 class _Resource(BaseModel):
     # The server may add fields (MLflow does, release to release); they are kept, not refused.
     model_config = ConfigDict(extra="allow")
@@ -48,10 +62,10 @@ class ModelVersion(_Resource):
     @field_validator("model_metrics", mode="before")
     @classmethod
     def _metrics(cls, value: Any) -> Any:
-        return _pairs_to_dict(value)
+        return _latest_metrics(value)
 
     def metric(self, name: str) -> float | None:
-        """The version's metric `name`: from model_metrics, else from a tag `metric.<name>` (see promote_if)."""
+        """The version's metric `name`: model_metrics' latest step, else a tag `metric.<name>` (see promote_if)."""
         if name in self.model_metrics:
             return float(self.model_metrics[name])
         tagged = self.tags.get(f"metric.{name}")

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from registry_core.domain.governance import ModelMetric, ModelParam, PromotionPolicy, WebhookEventName, WebhookStatus
-from registry_core.search.limits import (
+from registry_core.domain.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
 )

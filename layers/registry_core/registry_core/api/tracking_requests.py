@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, StrictStr, model_validator
 
 from registry_core.api.requests import Request, Tag
+from registry_core.domain.limits import SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT, SEARCH_RUNS_MAX_RESULTS_DEFAULT
 
 
 class CreateExperiment(Request):
@@ -22,7 +23,7 @@ class GetExperimentByName(Request):
 
 
 class SearchExperiments(Request):
-    max_results: int = 1000
+    max_results: int = SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT
     page_token: StrictStr | None = None
     filter: StrictStr | None = None
     order_by: list[StrictStr] = Field(default_factory=list)
@@ -139,7 +140,7 @@ class SearchRuns(Request):
     experiment_ids: list[StrictStr] = Field(default_factory=list)
     filter: StrictStr | None = None
     run_view_type: StrictStr | None = None
-    max_results: int = 1000
+    max_results: int = SEARCH_RUNS_MAX_RESULTS_DEFAULT
     order_by: list[StrictStr] = Field(default_factory=list)
     page_token: StrictStr | None = None
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import MAX_UPLOAD_ID_LENGTH
 
 MODELS_PREFIX = "models/"
 INCOMING_PREFIX = "incoming/"
@@ -25,8 +26,6 @@ MANIFEST_FORMAT = 1
 UPLOAD_MANIFEST_NAME = "smr.json"
 MLMODEL_NAME = "MLmodel"
 TRIGGER_NAMES = (UPLOAD_MANIFEST_NAME, MLMODEL_NAME)
-MAX_UPLOAD_ID_LENGTH = 128
-MAX_FILES_PER_UPLOAD = 1000
 # Any folder name a user may pick (spaces included), but one path segment, printable, and not "." or "..".
 _UPLOAD_ID = re.compile(r"^[^/\x00-\x1f\x7f]+$")
 
@@ -126,13 +125,6 @@ class UploadManifest(BaseModel):
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "document"
             raise InvalidParameterValue(f"{UPLOAD_MANIFEST_NAME}: field '{where}': {first['msg']}") from None
-
-    def version_tags(self) -> dict[str, str]:
-        """Tags of the version: its own, plus metrics and parameters as `metric.<k>` / `param.<k>` tags."""
-        tags = dict(self.tags)
-        tags.update({f"metric.{key}": repr(value) for key, value in self.model_metrics.items()})
-        tags.update({f"param.{key}": value for key, value in self.model_params.items()})
-        return tags
 
 
 class UploadOrigin(StrEnum):

@@ -16,14 +16,32 @@ from pydantic import BaseModel, Field
 from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import ModelMetric, PromotionPolicy
 
+SYSTEM_PRINCIPAL = "smr:system"
+
 
 class Caller(BaseModel):
-    """Who is asking: the IAM principal API Gateway verified, and the request id (for logs and audit records)."""
+    """Who is asking: the IAM principal API Gateway verified, and the request id (for logs and audit records).
+
+    Every service acts for a caller; work no person asked for (queue and stream consumers) acts as
+    `Caller.system()`, never as an absent caller.
+    """
 
     principal: str
     request_id: str = ""
     # An admin principal (configuration) holds every permission on every model.
     admin: bool = False
+    # smr itself (copying files in, registering uploads from S3 events, delivering webhooks).
+    is_system: bool = False
+
+    @classmethod
+    def system(cls) -> Caller:
+        """smr acting on its own: may do anything, and is recorded as no principal (history, user_id)."""
+        return cls(principal=SYSTEM_PRINCIPAL, admin=True, is_system=True)
+
+    @property
+    def recorded_principal(self) -> str | None:
+        """The principal that records (user_id, history, events) name; None for smr itself."""
+        return None if self.is_system else self.principal
 
 
 class Stage(StrEnum):
@@ -138,9 +156,6 @@ class RegisteredModel(BaseModel):
             if number > latest.get(stage, 0):
                 latest[stage] = number
         return latest
-
-    def holder_of(self, stage: Stage) -> int | None:
-        return self.latest_version_numbers().get(stage)
 
     def aliases_of(self, version: int) -> list[str]:
         return sorted(alias for alias, target in self.aliases.items() if target == version)

@@ -11,13 +11,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
+from registry_core.domain.limits import MAX_ENTITY_KEY_LENGTH, MAX_POLICY_RULES, MAX_POLICY_TARGETS
+
 # -- metrics and parameters of a version (MLflow 3's ModelMetric / ModelParam) ------------------------------------
 
 
 class ModelMetric(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    key: StrictStr = Field(min_length=1, max_length=250)
+    key: StrictStr = Field(min_length=1, max_length=MAX_ENTITY_KEY_LENGTH)
     # DynamoDB numbers cannot be NaN or infinite (and a policy cannot compare them meaningfully).
     value: float = Field(allow_inf_nan=False)
     timestamp: int | None = None
@@ -73,8 +75,6 @@ class HistoryRecord(BaseModel):
 # -- promotion policies ----------------------------------------------------------------------------------------
 
 METRIC_OPERATORS = (">=", ">", "<=", "<", "==", "!=")
-MAX_POLICY_RULES = 50
-MAX_POLICY_TARGETS = 20
 _STAGE_NAMES = ("None", "Staging", "Production", "Archived")
 _TARGET = re.compile(r"^(stage|alias):[A-Za-z0-9_.\-]{1,255}$")
 
@@ -82,7 +82,7 @@ _TARGET = re.compile(r"^(stage|alias):[A-Za-z0-9_.\-]{1,255}$")
 class MetricRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["metric"]
-    key: StrictStr = Field(min_length=1, max_length=250)
+    key: StrictStr = Field(min_length=1, max_length=MAX_ENTITY_KEY_LENGTH)
     op: Literal[">=", ">", "<=", "<", "==", "!="]
     value: float = Field(allow_inf_nan=False)
 
@@ -90,7 +90,7 @@ class MetricRule(BaseModel):
 class TagRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["tag"]
-    key: StrictStr = Field(min_length=1, max_length=250)
+    key: StrictStr = Field(min_length=1, max_length=MAX_ENTITY_KEY_LENGTH)
     # None: the tag must merely be present.
     value: StrictStr | None = None
 

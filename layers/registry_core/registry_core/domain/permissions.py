@@ -3,9 +3,9 @@
 They live in the registered model item (the aggregate), so checking them costs no extra read:
 - `permissions`: IAM principal (ARN) -> level; whoever creates a model holds MANAGE on it;
 - `private`: when false (the default) every principal with API access may READ; when true only those listed may.
-Admin principals (configuration: SMR_ADMIN_PRINCIPALS) may do anything. A model with no permission recorded at all
-(made before permissions existed, or by a caller-less process) is open to every principal with API access: IAM is
-then its only gate, as it was.
+Admin principals (configuration: SMR_ADMIN_PRINCIPALS) and smr itself (`Caller.system()`) may do anything. A model
+with no permission recorded at all (made before permissions existed, or registered by smr itself from an upload
+folder) is open to every principal with API access: IAM is then its only gate, as it was.
 
 What each operation needs: READ for every read; EDIT for description, tags, aliases, stage transitions and creating or
 updating versions; MANAGE for deleting or renaming the model, deleting a version, and changing its permissions.
@@ -34,9 +34,9 @@ class PermissionLevel(IntEnum):
             ) from None
 
 
-def effective_level(model: RegisteredModel, caller: Caller | None) -> PermissionLevel | None:
-    """What `caller` may do with `model` (None: nothing, not even read it)."""
-    if caller is None or caller.admin or not model.permissions:
+def effective_level(model: RegisteredModel, caller: Caller) -> PermissionLevel | None:
+    """What `caller` may do with `model` (None: nothing, not even read it). smr itself is an admin caller."""
+    if caller.admin or not model.permissions:
         return PermissionLevel.MANAGE
     granted = model.permissions.get(caller.principal)
     if granted is not None:
@@ -44,16 +44,15 @@ def effective_level(model: RegisteredModel, caller: Caller | None) -> Permission
     return None if model.private else PermissionLevel.READ
 
 
-def can_read(model: RegisteredModel, caller: Caller | None) -> bool:
+def can_read(model: RegisteredModel, caller: Caller) -> bool:
     return effective_level(model, caller) is not None
 
 
-def authorize(model: RegisteredModel, caller: Caller | None, needed: PermissionLevel) -> None:
+def authorize(model: RegisteredModel, caller: Caller, needed: PermissionLevel) -> None:
     """Raise PermissionDenied unless `caller` holds `needed` (or more) on `model`."""
     level = effective_level(model, caller)
     if level is None or level < needed:
-        principal = caller.principal if caller else "anonymous"
         raise PermissionDenied(
-            f"Permission denied: {principal} needs {needed.name} on registered model {model.name!r}"
+            f"Permission denied: {caller.principal} needs {needed.name} on registered model {model.name!r}"
             + (f" and holds {level.name}." if level is not None else " and holds no permission on it.")
         )

@@ -7,10 +7,12 @@ import posixpath
 import re
 
 from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.limits import (
+    MAX_MODEL_REGISTRY_TAG_KEY_LENGTH,
+    MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH,
+    MAX_REGISTERED_MODEL_ALIAS_LENGTH,
+)
 
-MAX_TAG_KEY_LENGTH = 250
-MAX_TAG_VALUE_LENGTH = 100_000
-MAX_ALIAS_LENGTH = 255
 RESERVED_ALIAS_LATEST = "latest"
 
 _TAG_NAME = re.compile(r"^[/\w.\- :]*$")
@@ -73,8 +75,10 @@ def validate_tag_key(key: str | None) -> str:
         )
     if _path_not_unique(key):
         raise InvalidParameterValue(invalid_value("key", key, _bad_path_message(key)))
-    if len(key) > MAX_TAG_KEY_LENGTH:
-        raise InvalidParameterValue(f"'key' exceeds the maximum length of {MAX_TAG_KEY_LENGTH} characters")
+    if len(key) > MAX_MODEL_REGISTRY_TAG_KEY_LENGTH:
+        raise InvalidParameterValue(
+            f"'key' exceeds the maximum length of {MAX_MODEL_REGISTRY_TAG_KEY_LENGTH} characters"
+        )
     return key
 
 
@@ -82,8 +86,10 @@ def validate_tag(key: str | None, value: str | None) -> tuple[str, str]:
     validate_tag_key(key)
     if value is None:
         raise InvalidParameterValue("Tag value cannot be None")
-    if len(value) > MAX_TAG_VALUE_LENGTH:
-        raise InvalidParameterValue(f"'value' exceeds the maximum length of {MAX_TAG_VALUE_LENGTH} characters")
+    if len(value) > MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH:
+        raise InvalidParameterValue(
+            f"'value' exceeds the maximum length of {MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH} characters"
+        )
     assert key is not None
     return key, value
 
@@ -95,9 +101,10 @@ def validate_alias_name(alias: str | None) -> str:
         raise InvalidParameterValue(
             f"Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-)."
         )
-    if len(alias) > MAX_ALIAS_LENGTH:
+    if len(alias) > MAX_REGISTERED_MODEL_ALIAS_LENGTH:
         raise InvalidParameterValue(
-            f"'Registered model alias name' exceeds the maximum length of {MAX_ALIAS_LENGTH} characters"
+            "'Registered model alias name' exceeds the maximum length of "
+            f"{MAX_REGISTERED_MODEL_ALIAS_LENGTH} characters"
         )
     return alias
 

@@ -1,4 +1,4 @@
-"""MLflow's run search (`search_runs`) filter and order_by, on the shared filter tokenizer of `filters.py`.
+"""MLflow's run search (`search_runs`) filter and order_by, on the shared filter grammar of `grammar.py`.
 
 What is accepted and what matches follows `mlflow.utils.search_utils.SearchUtils` (`parse_search_filter`,
 `_does_run_match_clause`, `parse_order_by_for_search_runs`, `_get_value_for_sort`), which is what MLflow's
@@ -22,14 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.search.filters import (
-    _ClauseParser,
-    _Operand,
-    _RawClause,
-    _string_list,
-    sql_ilike,
-    sql_like,
-)
+from registry_core.search.grammar import Operand, RawClause, parse_clauses, parse_string_list
+from registry_core.search.like import sql_ilike, sql_like
 from registry_core.search.order_by import strip_key_quotes
 
 RunClauseKind = Literal["metric", "param", "tag", "attribute", "dataset"]
@@ -108,11 +102,7 @@ def parse_experiment_filter(filter_string: str | None) -> list[RunComparison]:
 
 
 def _parse(filter_string: str | None, spec: _Spec) -> list[RunComparison]:
-    if not filter_string:
-        return []
-    if filter_string.isspace():
-        raise InvalidParameterValue(f"Invalid filter '{filter_string}'. Could not be parsed.")
-    return [_resolve(raw, spec) for raw in _ClauseParser(filter_string).parse()]
+    return [_resolve(raw, spec) for raw in parse_clauses(filter_string)]
 
 
 def _identifier(text: str, spec: _Spec, valid_attributes: frozenset[str]) -> tuple[RunClauseKind, str]:
@@ -137,7 +127,7 @@ def _identifier(text: str, spec: _Spec, valid_attributes: frozenset[str]) -> tup
     return kind, key
 
 
-def _quoted(kind: str, operand: _Operand) -> str:
+def _quoted(kind: str, operand: Operand) -> str:
     if operand.kind == "string":
         return operand.text
     raise InvalidParameterValue(
@@ -145,7 +135,7 @@ def _quoted(kind: str, operand: _Operand) -> str:
     )
 
 
-def _resolve(raw: _RawClause, spec: _Spec) -> RunComparison:
+def _resolve(raw: RawClause, spec: _Spec) -> RunComparison:
     kind, key = _identifier(raw.identifier, spec, spec.attributes)
     operand, op = raw.operand, raw.comparator
     value: str | float | int | tuple[str, ...]
@@ -158,7 +148,7 @@ def _resolve(raw: _RawClause, spec: _Spec) -> RunComparison:
         value = _quoted("parameter" if kind == "param" else "tag", operand)
         comparators = PARAM_COMPARATORS
     elif kind == "dataset":
-        value = _string_list(operand.text) if operand.kind == "list" else _quoted("dataset", operand)
+        value = parse_string_list(operand.text) if operand.kind == "list" else _quoted("dataset", operand)
         comparators = STRING_ATTRIBUTE_COMPARATORS
     elif key in spec.numeric:
         if operand.kind not in ("integer", "float"):
@@ -172,7 +162,7 @@ def _resolve(raw: _RawClause, spec: _Spec) -> RunComparison:
             raise InvalidParameterValue(
                 f"Only {sorted(LIST_ATTRIBUTES)} attributes support comparison with a list of quoted string values."
             )
-        value = _string_list(operand.text)
+        value = parse_string_list(operand.text)
         comparators = STRING_ATTRIBUTE_COMPARATORS
     elif operand.kind == "string":
         value = operand.text

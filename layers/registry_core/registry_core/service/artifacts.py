@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 from registry_core.domain.artifacts import (
-    MAX_FILES_PER_UPLOAD,
     MLMODEL_NAME,
     MODELS_PREFIX,
     TRIGGER_NAMES,
@@ -43,20 +42,17 @@ from registry_core.domain.artifacts import (
     validate_relative_path,
     validate_upload_id,
 )
-from registry_core.domain.entities import ModelVersion, VersionStatus, canonical_stage
+from registry_core.domain.entities import Caller, ModelVersion, VersionStatus
 from registry_core.domain.errors import (
     InvalidParameterValue,
     RegistryError,
     ResourceAlreadyExists,
     ResourceDoesNotExist,
 )
-from registry_core.domain.validation import (
-    validate_alias_name,
-    validate_alias_not_reserved,
-    validate_model_name,
-    validate_tag,
-)
-from registry_core.service.registry import RegistryService
+from registry_core.domain.limits import MAX_FILES_PER_UPLOAD, MAX_LISTED_UPLOADS
+from registry_core.domain.permissions import PermissionLevel, authorize
+from registry_core.domain.validation import validate_model_name
+from registry_core.service.registration import VersionRegistration, validate_requested
 from registry_core.store.base import ConcurrentModification, RegistryStore
 from registry_core.store.objects import ArtifactObjects, ObjectMissing, part_size_for
 from registry_core.store.queues import CopyQueue
@@ -65,29 +61,18 @@ LOGGER = logging.getLogger("smr.artifacts")
 
 DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
-MAX_LISTED_UPLOADS = 100
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def validate_requested(requested: UploadManifest) -> None:
-    """Everything an upload asks for must be possible before a version is made (never a half-made version)."""
-    if requested.stage is not None:
-        canonical_stage(requested.stage)
-    for alias in requested.aliases:
-        validate_alias_name(alias)
-        validate_alias_not_reserved(alias)
-    for key, value in requested.version_tags().items():
-        validate_tag(key, value)
-
-
 class ArtifactService:
     def __init__(
         self,
-        registry: RegistryService,
+        registry: VersionRegistration,
         store: RegistryStore,
+        caller: Caller,
         objects: ArtifactObjects,
         bucket: str,
         copy_queue: CopyQueue | None,
@@ -96,6 +81,7 @@ class ArtifactService:
         copy_from_buckets: frozenset[str] = frozenset(),
     ) -> None:
         self._registry = registry
+        self._caller = caller
         # smr copies in only what it can read: its own bucket, and buckets the operator granted it (config).
         self._copy_from_buckets = copy_from_buckets | {bucket}
         self._store = store
@@ -239,8 +225,15 @@ class ArtifactService:
 
     # -- presigned uploads ---------------------------------------------------------------------------------
 
+    def _check_model_access(self, name: str, needed: PermissionLevel) -> None:
+        """Uploads of an existing model need `needed` on it; an upload may come before its model exists."""
+        model = self._store.get_model(name)
+        if model is not None and model.visible:
+            authorize(model, self._caller, needed)
+
     def create_upload(self, name: str, files: list[FileEntry], multipart_threshold: int | None) -> dict[str, Any]:
         validate_model_name(name)
+        self._check_model_access(name, PermissionLevel.EDIT)
         if not files:
             raise InvalidParameterValue("An upload needs at least one file.")
         if len(files) > MAX_FILES_PER_UPLOAD:
@@ -324,10 +317,7 @@ class ArtifactService:
         """Steps 1 and 2 of the module's docstring, for an upload (the model is created if need be)."""
         with contextlib.suppress(ResourceAlreadyExists):
             self._registry.create_registered_model(upload.name)
-        requested = upload.requested
-        version, created = self._registry.register_upload_version(
-            upload, source, run_id=requested.run_id, tags=requested.version_tags(), description=requested.description
-        )
+        version, created = self._registry.register_upload_version(upload, source)
         if version.status is VersionStatus.PENDING_REGISTRATION:
             # Also for a replay: if the first delivery died before queueing, this is the message that counts.
             if self._copy_queue is None:
@@ -409,19 +399,16 @@ class ArtifactService:
         return self._store.get_upload(name, upload_id)
 
     def _apply_late_manifest(self, upload: Upload, bucket: str, key: str, etag: str | None) -> Upload | None:
-        """smr.json written after the folder's MLmodel already registered it: its metadata goes to that version."""
+        """smr.json written after the folder's MLmodel already registered it: its metadata goes to that version.
+
+        All of it in one change (registration.apply_upload_metadata), or, when any of it is refused, none of it,
+        with the reason in the upload record.
+        """
         assert upload.version is not None
+        requested = upload.requested
         try:
             requested = UploadManifest.parse(self._objects.read(bucket, key))
-            validate_requested(requested)
-            if requested.description is not None:
-                self._registry.update_model_version(upload.name, upload.version, requested.description)
-            for tag_key, value in requested.version_tags().items():
-                self._registry.set_model_version_tag(upload.name, upload.version, tag_key, value)
-            for alias in requested.aliases:
-                self._registry.set_registered_model_alias(upload.name, alias, upload.version)
-            if requested.stage is not None and canonical_stage(requested.stage).value != "None":
-                self._registry.transition_model_version_stage(upload.name, upload.version, requested.stage)
+            self._registry.apply_upload_metadata(upload.name, upload.version, requested)
             reason = None
         except (ObjectMissing, RegistryError) as error:
             reason = f"{UPLOAD_MANIFEST_NAME} arrived after {MLMODEL_NAME} registered version {upload.version}"
@@ -462,12 +449,14 @@ class ArtifactService:
     # -- reads ---------------------------------------------------------------------------------------------
 
     def get_upload(self, name: str, upload_id: str) -> Upload:
+        self._check_model_access(name, PermissionLevel.READ)
         upload = self._store.get_upload(name, upload_id)
         if upload is None:
             raise ResourceDoesNotExist(f"Upload {upload_id} of registered model {name} not found.")
         return upload
 
     def list_uploads(self, name: str, max_results: int = MAX_LISTED_UPLOADS) -> list[Upload]:
+        self._check_model_access(name, PermissionLevel.READ)
         return self._store.list_uploads(name, max(1, min(max_results, MAX_LISTED_UPLOADS)))
 
     def download_urls(self, name: str, version: str | int) -> dict[str, Any]:

@@ -18,14 +18,14 @@ from registry_core.domain.governance import (
     HistoryRecord,
     RegistryEvent,
 )
-from registry_core.store import keys
 
-# Event ids are UUIDv5 of the event item's key: the same change always yields the same id.
+# Event ids are UUIDv5 of what makes an event unique (its model and its position in time): the same change always
+# yields the same id, so a re-published event is recognisable as a duplicate.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1c2b1e-5a4e-4d59-9a57-2f6a0f6b7c11")
 
 
 def event_id(model_uid: str, timestamp: int, rev: int, seq: int) -> str:
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{keys.event_pk(model_uid)}|{keys.record_sk(timestamp, rev, seq)}"))
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{model_uid}|{timestamp}|{rev}|{seq}"))
 
 
 def version_event_data(version: ModelVersion) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def version_event_data(version: ModelVersion) -> dict[str, Any]:
 
 
 class ChangeSet:
-    def __init__(self, model: RegisteredModel, caller: Caller | None, now: int, comment: str | None = None) -> None:
+    def __init__(self, model: RegisteredModel, caller: Caller, now: int, comment: str | None = None) -> None:
         self._model = model
         self._caller = caller
         self._now = now
@@ -53,8 +53,12 @@ class ChangeSet:
         self.history: list[HistoryRecord] = []
         self.events: list[RegistryEvent] = []
 
+    @property
+    def comment(self) -> str | None:
+        return self._comment
+
     def _who(self) -> dict[str, str]:
-        if self._caller is None:
+        if self._caller.recorded_principal is None:
             return {"principal": "", "request_id": ""}
         return {"principal": self._caller.principal, "request_id": self._caller.request_id}
 

@@ -2,53 +2,25 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from registry_core.domain.entities import RegisteredModel, canonical_stage
+from registry_core.domain.entities import Caller, RegisteredModel, canonical_stage
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
 from registry_core.domain.governance import HistoryRecord
+from registry_core.domain.limits import HISTORY_MAX_RESULTS_DEFAULT, HISTORY_MAX_RESULTS_THRESHOLD
+from registry_core.domain.permissions import PermissionLevel, authorize
 from registry_core.domain.validation import validate_alias_name, validate_model_name, validate_version
-from registry_core.store import keys
-from registry_core.store.base import HistoryIndex, HistoryQuery, RegistryStore
+from registry_core.service import page_tokens
+from registry_core.store.base import HistoryIndex, HistoryQuery, RecordPosition, RegistryStore, record_position
 
-HISTORY_MAX_RESULTS_DEFAULT = 100
-HISTORY_MAX_RESULTS_THRESHOLD = 1000
 # Records read per round trip when a stage's holders at time T are replayed.
 REPLAY_PAGE_SIZE = 500
-_TOKEN_VERSION = 1
 
 
 @dataclass(frozen=True)
 class HistoryPage:
     records: list[HistoryRecord]
     next_page_token: str | None
-
-
-def _encode_token(scope: str, after: str, ascending: bool) -> str:
-    payload = {"v": _TOKEN_VERSION, "s": scope, "k": after, "a": ascending}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-
-def _decode_token(token: str | None, scope: str, ascending: bool) -> str | None:
-    if not token:
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidParameterValue(f"Invalid page token: {token!r}.") from None
-    if (
-        not isinstance(payload, dict)
-        or payload.get("v") != _TOKEN_VERSION
-        or payload.get("s") != scope
-        or payload.get("a") != ascending
-        or not isinstance(payload.get("k"), str)
-    ):
-        raise InvalidParameterValue("The page token belongs to another history query; start again.")
-    key: str = payload["k"]
-    return key
 
 
 def _check_max_results(max_results: int) -> None:
@@ -59,43 +31,61 @@ def _check_max_results(max_results: int) -> None:
         )
 
 
-def record_key(record: HistoryRecord) -> str:
-    return keys.record_sk(record.timestamp, record.rev, record.seq)
+def _position_text(position: RecordPosition) -> str:
+    return ".".join(map(str, position))
+
+
+def _position_of(text: str | None) -> RecordPosition | None:
+    """The record position a page token carries ("<timestamp>.<rev>.<seq>"), checked."""
+    if text is None:
+        return None
+    parts = text.split(".")
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() and len(part) <= 20 for part in parts):
+        raise InvalidParameterValue("Invalid page token: it does not resume this query.")
+    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 class HistoryService:
-    def __init__(self, store: RegistryStore) -> None:
+    def __init__(self, store: RegistryStore, caller: Caller) -> None:
         self._store = store
+        self._caller = caller
 
     def _model(self, name: str) -> RegisteredModel:
         validate_model_name(name)
         model = self._store.get_model(name)
         if model is None or not model.visible:
             raise ResourceDoesNotExist(f"Registered Model with name={name} not found")
+        # History shows the model's whole record (versions, principals, comments): reading it needs READ.
+        authorize(model, self._caller, PermissionLevel.READ)
         return model
 
     def _page(
         self,
         scope: str,
-        sources: list[tuple[HistoryIndex, str]],
+        sources: list[HistoryQuery],
         max_results: int,
         page_token: str | None,
         ascending: bool,
     ) -> HistoryPage:
-        """One page merged from the sources (each ordered by record key); the token is the last key returned."""
+        """One page merged from the sources (each in time order); the token holds the last position returned."""
         _check_max_results(max_results)
-        cursor = _decode_token(page_token, scope, ascending)
-        lower = keys.record_sk_just_after(cursor) if cursor and ascending else None
-        upper = keys.record_sk_just_before(cursor) if cursor and not ascending else None
-        merged: dict[str, HistoryRecord] = {}
-        for index, partition in sources:
+        fingerprint = page_tokens.query_fingerprint("history", scope, ascending)
+        cursor = _position_of(page_tokens.decode(page_token, fingerprint).string_key())
+        merged: dict[RecordPosition, HistoryRecord] = {}
+        for source in sources:
             # One more than asked tells whether another page exists.
-            query = HistoryQuery(index, partition, lower, upper, ascending, max_results + 1)
+            query = replace(
+                source,
+                after=cursor if ascending else None,
+                before=None if ascending else cursor,
+                ascending=ascending,
+                limit=max_results + 1,
+            )
             for record in self._store.query_history(query):
-                merged[record_key(record)] = record
+                merged[record_position(record)] = record
         ordered = sorted(merged.items(), reverse=not ascending)
         page = ordered[:max_results]
-        token = _encode_token(scope, page[-1][0], ascending) if len(ordered) > max_results else None
+        token = page_tokens.encode(fingerprint, key=_position_text(page[-1][0])) if len(ordered) > max_results else None
         return HistoryPage([record for _, record in page], token)
 
     def model_history(
@@ -107,7 +97,7 @@ class HistoryService:
     ) -> HistoryPage:
         """Every stage and alias change of a model, across renames, including those of deleted versions."""
         model = self._model(name)
-        sources = [(HistoryIndex.MODEL, keys.history_pk(model.uid))]
+        sources = [HistoryQuery(HistoryIndex.MODEL, model.uid)]
         return self._page(f"model:{model.uid}", sources, max_results, page_token, ascending)
 
     def version_history(
@@ -121,8 +111,10 @@ class HistoryService:
         """A version's stage changes and the alias changes that pointed an alias at it or away from it."""
         model = self._model(name)
         number = validate_version(version)
-        partition = keys.history_version_partition(model.uid, number)
-        sources = [(HistoryIndex.VERSION, partition), (HistoryIndex.VERSION_ALIAS_LEFT, partition)]
+        sources = [
+            HistoryQuery(HistoryIndex.VERSION, model.uid, number),
+            HistoryQuery(HistoryIndex.VERSION_ALIAS_LEFT, model.uid, number),
+        ]
         return self._page(f"version:{model.uid}:{number}", sources, max_results, page_token, ascending)
 
     def alias_at(self, name: str, alias: str, timestamp: int) -> tuple[int | None, HistoryRecord | None]:
@@ -131,8 +123,9 @@ class HistoryService:
         validate_alias_name(alias)
         query = HistoryQuery(
             HistoryIndex.ALIAS,
-            keys.history_alias_partition(model.uid, alias),
-            upper=keys.record_sk_upper_bound_at(timestamp),
+            model.uid,
+            alias,
+            at_or_before_ms=timestamp,
             ascending=False,
             limit=1,
         )
@@ -145,20 +138,19 @@ class HistoryService:
         """The versions that were in `stage` at `timestamp` (ms), replaying the stage's entries and exits."""
         model = self._model(name)
         canonical = canonical_stage(stage).value
-        upper = keys.record_sk_upper_bound_at(timestamp)
-        events: dict[str, HistoryRecord] = {}
-        for index, partition in (
-            (HistoryIndex.STAGE_ENTERED, keys.history_stage_entered_partition(model.uid, canonical)),
-            (HistoryIndex.STAGE_LEFT, keys.history_stage_left_partition(model.uid, canonical)),
-        ):
-            lower: str | None = None
+        events: dict[RecordPosition, HistoryRecord] = {}
+        for index in (HistoryIndex.STAGE_ENTERED, HistoryIndex.STAGE_LEFT):
+            after: RecordPosition | None = None
             while True:
-                page = self._store.query_history(HistoryQuery(index, partition, lower, upper, True, REPLAY_PAGE_SIZE))
+                query = HistoryQuery(
+                    index, model.uid, canonical, after=after, at_or_before_ms=timestamp, limit=REPLAY_PAGE_SIZE
+                )
+                page = self._store.query_history(query)
                 for record in page:
-                    events[record_key(record)] = record
+                    events[record_position(record)] = record
                 if len(page) < REPLAY_PAGE_SIZE:
                     break
-                lower = keys.record_sk_just_after(record_key(page[-1]))
+                after = record_position(page[-1])
         holders: set[int] = set()
         for _, record in sorted(events.items()):
             if record.version is None:

@@ -3,7 +3,7 @@
 A search picks the narrowest source its filter allows (one model's partition, a run's index entries, a name prefix,
 or a whole index in the requested order) and then either
 - streams that source in index order, filtering as it goes, and resumes from the last item it looked at (the page
-  token holds that key), when the index order is the requested order; or
+  token, `service/page_tokens.py`, holds that key), when the index order is the requested order; or
 - reads the whole candidate set (at most SORT_WINDOW_ITEMS), sorts it in memory and pages by offset, when it is not.
 Filters that no key serves (`name LIKE '%x%'`, tags, ILIKE, ...) make a request read more items than it returns;
 READ_BUDGET_ITEMS bounds that, and the request then answers a short page with a token to continue.
@@ -11,24 +11,21 @@ READ_BUDGET_ITEMS bounds that, and the request then answers a short page with a 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from registry_core.domain.entities import Caller, ModelVersion, RegisteredModel
 from registry_core.domain.errors import InvalidParameterValue
-from registry_core.domain.permissions import can_read
-from registry_core.search import filters
-from registry_core.search.limits import (
+from registry_core.domain.limits import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
 )
+from registry_core.domain.permissions import can_read
+from registry_core.search import filters, index_plan
+from registry_core.service import page_tokens
 from registry_core.store.base import Index, Page, PageRequest, RegistryStore, ResumeKey
 
 T = TypeVar("T")
@@ -40,7 +37,6 @@ SORT_WINDOW_ITEMS = 10_000
 # Keep a response well under Lambda's 6 MB payload limit; a larger page is cut short with a token.
 RESPONSE_BUDGET_BYTES = 4_000_000
 QUERY_PAGE_ITEMS = 500
-_TOKEN_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -79,33 +75,8 @@ def _approximate_size(entity: RegisteredModel | ModelVersion) -> int:
     return len(entity.model_dump_json(exclude={"copies"} if isinstance(entity, RegisteredModel) else None))
 
 
-class _Token:
-    """Opaque page tokens: the query's fingerprint plus where to resume (a store key or an offset)."""
-
-    @staticmethod
-    def fingerprint(*parts: object) -> str:
-        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-    @staticmethod
-    def encode(fingerprint: str, *, key: ResumeKey | None = None, offset: int | None = None) -> str:
-        payload = {"v": _TOKEN_VERSION, "q": fingerprint, "k": key, "o": offset}
-        return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-    @staticmethod
-    def decode(token: str | None, fingerprint: str) -> dict[str, Any]:
-        if not token:
-            return {"k": None, "o": 0}
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise InvalidParameterValue(f"Invalid page token: {token!r}.") from None
-        if not isinstance(payload, dict) or payload.get("v") != _TOKEN_VERSION:
-            raise InvalidParameterValue(f"Invalid page token: {token!r}.")
-        if payload.get("q") != fingerprint:
-            raise InvalidParameterValue(
-                "The page token belongs to a search with another filter or order; start the search again."
-            )
-        return payload
+def _resume_token(fingerprint: str, resume: ResumeKey | None) -> str | None:
+    return page_tokens.encode(fingerprint, key=resume) if resume else None
 
 
 def _check_max_results(max_results: int, threshold: int) -> None:
@@ -184,12 +155,12 @@ def _page_of_window(
         if size > RESPONSE_BUDGET_BYTES:
             break
     next_offset = offset + len(page)
-    token = _Token.encode(fingerprint, offset=next_offset) if next_offset < len(ordered) else None
+    token = page_tokens.encode(fingerprint, offset=next_offset) if next_offset < len(ordered) else None
     return SearchPage(page, token)
 
 
 class SearchService:
-    def __init__(self, store: RegistryStore, caller: Caller | None = None) -> None:
+    def __init__(self, store: RegistryStore, caller: Caller) -> None:
         self._store = store
         # Private models the caller may not read are left out of every result, as if they did not exist.
         self._caller = caller
@@ -207,8 +178,8 @@ class SearchService:
         clauses = filters.parse_registered_model_filter(filter_string)
         order = filters.parse_registered_model_order_by(order_by)
         sort_key = filters.sort_key_registered_model(order)
-        fingerprint = _Token.fingerprint("models", filter_string or "", order)
-        token = _Token.decode(page_token, fingerprint)
+        fingerprint = page_tokens.query_fingerprint("registered-models/search", filter_string or "", order)
+        cursor = page_tokens.decode(page_token, fingerprint)
 
         def accept(models: list[RegisteredModel]) -> list[bool]:
             return [
@@ -218,25 +189,23 @@ class SearchService:
                 for model in models
             ]
 
-        exact = filters.exact_name(clauses)
+        exact = index_plan.exact_name(clauses)
         if exact is not None:
             found = self._store.get_model(exact)
             matches = [found] if found is not None and accept([found])[0] else []
-            return _page_of_window(
-                matches, lambda m: sort_key(model_view(m)), token["o"] or 0, max_results, fingerprint
-            )
+            return _page_of_window(matches, lambda m: sort_key(model_view(m)), cursor.offset, max_results, fingerprint)
 
         primary, ascending = order[0]
         index = Index.MODELS_BY_NAME if primary == "name" else Index.MODELS_BY_UPDATE
-        prefix = filters.name_prefix(clauses) if index is Index.MODELS_BY_NAME else None
+        prefix = index_plan.name_prefix(clauses) if index is Index.MODELS_BY_NAME else None
 
         def fetch(start: ResumeKey | None, limit: int) -> Page[RegisteredModel]:
             return self._store.query_models(PageRequest(index, ascending, prefix=prefix, start_key=start, limit=limit))
 
-        results, resume = _stream(fetch, token["k"], accept, max_results)
+        results, resume = _stream(fetch, cursor.mapping_key(), accept, max_results)
         # The index breaks timestamp ties by name in the index's direction; MLflow by name ascending.
         results.sort(key=lambda m: sort_key(model_view(m)))
-        return SearchPage(results, _Token.encode(fingerprint, key=resume) if resume else None)
+        return SearchPage(results, _resume_token(fingerprint, resume))
 
     # -- model versions ------------------------------------------------------------------------------------
 
@@ -255,8 +224,8 @@ class SearchService:
         def sort_key(version: ModelVersion) -> Any:
             return view_key(version_view(version))
 
-        fingerprint = _Token.fingerprint("versions", filter_string or "", order)
-        token = _Token.decode(page_token, fingerprint)
+        fingerprint = page_tokens.query_fingerprint("model-versions/search", filter_string or "", order)
+        cursor = page_tokens.decode(page_token, fingerprint)
         models: dict[str, RegisteredModel] = {}
 
         def accept(versions: list[ModelVersion]) -> list[bool]:
@@ -279,8 +248,8 @@ class SearchService:
             return SearchPage([models[v.name].with_aliases(v) for v in page.items], page.next_page_token)
 
         primary, ascending = order[0]
-        exact = filters.exact_name(clauses)
-        runs = filters.run_ids(clauses)
+        exact = index_plan.exact_name(clauses)
+        runs = index_plan.run_ids(clauses)
         if exact is not None:
             model_source = PageRequest(Index.VERSIONS_OF_MODEL, partition=exact)
             if primary == "version":
@@ -290,8 +259,8 @@ class SearchService:
                         PageRequest(Index.VERSIONS_OF_MODEL, ascending, partition=exact, start_key=start, limit=limit)
                     )
 
-                results, resume = _stream(fetch_model, token["k"], accept, max_results)
-                return with_aliases(SearchPage(results, _Token.encode(fingerprint, key=resume) if resume else None))
+                results, resume = _stream(fetch_model, cursor.mapping_key(), accept, max_results)
+                return with_aliases(SearchPage(results, _resume_token(fingerprint, resume)))
             candidates = self._read_versions(model_source)
         elif runs is not None:
             candidates = []
@@ -304,13 +273,15 @@ class SearchService:
                     PageRequest(Index.VERSIONS_BY_UPDATE, ascending, start_key=start, limit=limit)
                 )
 
-            results, resume = _stream(fetch_updated, token["k"], accept, max_results)
+            results, resume = _stream(fetch_updated, cursor.mapping_key(), accept, max_results)
             results.sort(key=sort_key)
-            return with_aliases(SearchPage(results, _Token.encode(fingerprint, key=resume) if resume else None))
+            return with_aliases(SearchPage(results, _resume_token(fingerprint, resume)))
         else:
-            candidates = self._read_versions(PageRequest(Index.VERSIONS_BY_NAME, prefix=filters.name_prefix(clauses)))
+            candidates = self._read_versions(
+                PageRequest(Index.VERSIONS_BY_NAME, prefix=index_plan.name_prefix(clauses))
+            )
         matching = [version for version, ok in zip(candidates, accept(candidates), strict=True) if ok]
-        return with_aliases(_page_of_window(matching, sort_key, token["o"] or 0, max_results, fingerprint))
+        return with_aliases(_page_of_window(matching, sort_key, cursor.offset, max_results, fingerprint))
 
     def _read_versions(self, source: PageRequest) -> list[ModelVersion]:
         def fetch(start: ResumeKey | None, limit: int) -> Page[ModelVersion]:

@@ -6,9 +6,7 @@ forward), and every metric point is its own item, so concurrent writers to one r
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import re
 import time
 from collections.abc import Callable
@@ -17,6 +15,18 @@ from typing import Any
 
 from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
+from registry_core.domain.limits import (
+    MAX_ENTITY_KEY_LENGTH,
+    MAX_EXPERIMENT_NAME_LENGTH,
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAM_VAL_LENGTH,
+    MAX_PARAMS_TAGS_PER_BATCH,
+    MAX_TAG_VAL_LENGTH,
+    METRIC_HISTORY_MAX_PAGE,
+    SEARCH_EXPERIMENTS_MAX_RESULTS_THRESHOLD,
+    SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT,
+    SEARCH_RUNS_MAX_RESULTS_THRESHOLD,
+)
 from registry_core.domain.tracking import (
     DEFAULT_EXPERIMENT_ID,
     DEFAULT_EXPERIMENT_NAME,
@@ -34,24 +44,10 @@ from registry_core.domain.tracking import (
 )
 from registry_core.domain.validation import invalid_value, missing_value
 from registry_core.search.runs import parse_run_filter, parse_run_order_by, run_matches, run_sort_key
+from registry_core.service import page_tokens
 from registry_core.store.base import ItemTooLarge
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
 
-# MLflow's limits (mlflow/utils/validation.py).
-MAX_ENTITY_KEY_LENGTH = 250
-MAX_PARAM_VALUE_LENGTH = 6000
-MAX_TAG_VALUE_LENGTH = 8000
-MAX_EXPERIMENT_NAME_LENGTH = 500
-MAX_METRICS_PER_BATCH = 1000
-MAX_PARAMS_TAGS_PER_BATCH = 100
-MAX_ENTITIES_PER_BATCH = 1000
-# get-history without max_results answers this many points and a token (MLflow's client pages with 25,000 too).
-METRIC_HISTORY_MAX_PAGE = 25_000
-SEARCH_RUNS_MAX_RESULTS_DEFAULT = 1000
-SEARCH_RUNS_MAX_RESULTS_THRESHOLD = 50_000
-SEARCH_EXPERIMENTS_MAX_RESULTS_DEFAULT = 1000
-SEARCH_EXPERIMENTS_MAX_RESULTS_THRESHOLD = 50_000
-SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT = 100
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 RUN_NAME_TAG = "mlflow.runName"
@@ -107,29 +103,12 @@ class Page:
     next_page_token: str | None
 
 
-def _encode_token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
-
-
-def _decode_token(token: str | None) -> dict[str, Any]:
-    if not token:
-        return {}
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidParameterValue(f"Invalid page token, could not base64-decode: {token!r}") from None
-    if not isinstance(payload, dict):
-        raise InvalidParameterValue(f"Invalid page token: {token!r}")
-    return payload
-
-
-def _offset_page(items: list[Any], token: str | None, max_results: int) -> Page:
-    offset = _decode_token(token).get("offset", 0)
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidParameterValue(f"Invalid page token: {token!r}")
+def _offset_page(items: list[Any], token: str | None, max_results: int, query: str) -> Page:
+    """One page of an ordered window; `query` is the page_tokens fingerprint of the search."""
+    offset = page_tokens.decode(token, query).offset
     page = items[offset : offset + max_results]
     following = offset + max_results
-    return Page(page, _encode_token({"offset": following}) if following < len(items) else None)
+    return Page(page, page_tokens.encode(query, offset=following) if following < len(items) else None)
 
 
 def _experiment_not_found(experiment_id: str) -> ResourceDoesNotExist:
@@ -149,7 +128,8 @@ class TrackingService:
         self,
         store: TrackingStore,
         artifact_root: str,
-        caller: Caller | None = None,
+        caller: Caller,
+        *,
         clock: Callable[[], int] = _now_ms,
     ) -> None:
         self._store = store
@@ -185,7 +165,7 @@ class TrackingService:
             )
         for key, value in (tags or {}).items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         if name == DEFAULT_EXPERIMENT_NAME:
             self._default_experiment()
         experiment_id = self._store.next_experiment_id()
@@ -245,7 +225,8 @@ class TrackingService:
         found = [e for e in self._store.list_experiments() if e.lifecycle_stage in stages]
         found = [e for e in found if run_matches(_experiment_view(e), clauses)]
         found.sort(key=lambda e: experiment_sort_key(_experiment_view(e), ordering))
-        return _offset_page(found, page_token, max_results)
+        query = page_tokens.query_fingerprint("experiments/search", sorted(stages), filter_string or "", order_by)
+        return _offset_page(found, page_token, max_results, query)
 
     def update_experiment(self, experiment_id: str, new_name: str) -> None:
         if not new_name:
@@ -290,7 +271,7 @@ class TrackingService:
         experiment = self._active_experiment(experiment_id or DEFAULT_EXPERIMENT_ID)
         for key, value in tags.items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         tagged_name = tags.get(RUN_NAME_TAG)
         if run_name and tagged_name and run_name != tagged_name:
             raise InvalidParameterValue(
@@ -381,10 +362,10 @@ class TrackingService:
                     raise InvalidParameterValue(invalid_value(f"metrics.{name}", number, "out of the int64 range"))
         for key, value in params.items():
             _validate_key("Param key", key)
-            _validate_value("Param", value, MAX_PARAM_VALUE_LENGTH)
+            _validate_value("Param", value, MAX_PARAM_VAL_LENGTH)
         for key, value in tags.items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         run = self._active_run(run_id)
         for key, value in params.items():
             if key in run.params and run.params[key] != value:
@@ -441,12 +422,11 @@ class TrackingService:
                 f"Invalid value {max_results} for parameter 'max_results' supplied. It must be a positive integer."
             )
         self.get_run(run_id)
-        start = _decode_token(page_token).get("after")
-        if start is not None and not isinstance(start, str):
-            raise InvalidParameterValue(f"Invalid page token: {page_token!r}")
+        query = page_tokens.query_fingerprint("metrics/get-history", run_id, key)
+        start = page_tokens.decode(page_token, query).string_key()
         limit = min(max_results or METRIC_HISTORY_MAX_PAGE, METRIC_HISTORY_MAX_PAGE)
         points, resume = self._store.metric_history(run_id, key, start, limit)
-        return Page(points, _encode_token({"after": resume}) if resume else None)
+        return Page(points, page_tokens.encode(query, key=resume) if resume else None)
 
     def search_runs(
         self,
@@ -471,7 +451,10 @@ class TrackingService:
         views = [(run, run_view(run)) for run in runs]
         matching = [(run, view) for run, view in views if run_matches(view, clauses)]
         matching.sort(key=lambda pair: run_sort_key(pair[1], ordering))
-        return _offset_page([run for run, _ in matching], page_token, max_results)
+        query = page_tokens.query_fingerprint(
+            "runs/search", list(dict.fromkeys(experiment_ids)), filter_string or "", sorted(stages), order_by
+        )
+        return _offset_page([run for run, _ in matching], page_token, max_results, query)
 
     # -- logged models ---------------------------------------------------------------------------------------
 
@@ -537,7 +520,7 @@ class TrackingService:
     def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
         for key, value in tags.items():
             _validate_key("Tag key", key)
-            _validate_value("Tag", value, MAX_TAG_VALUE_LENGTH)
+            _validate_value("Tag", value, MAX_TAG_VAL_LENGTH)
         self._update_logged_model(model_id, {}, set_tags=tags)
 
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:
@@ -566,7 +549,8 @@ class TrackingService:
             )
         # MLflow's default order: newest first.
         models.sort(key=lambda m: (-m.creation_timestamp_ms, m.model_id))
-        return _offset_page(models, page_token, max_results or SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT)
+        query = page_tokens.query_fingerprint("logged-models/search", list(dict.fromkeys(experiment_ids)))
+        return _offset_page(models, page_token, max_results or SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT, query)
 
     def logged_model_location(self, model_id: str) -> tuple[str, str | None] | None:
         """Where a logged model's files are, and the run that logged it; None if smr does not know the model."""

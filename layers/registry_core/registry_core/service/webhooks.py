@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry_core.domain.entities import Caller
 from registry_core.domain.errors import InvalidParameterValue, ResourceDoesNotExist
 from registry_core.domain.governance import (
     DELIVERY_LOG_RETENTION_S,
@@ -34,6 +35,14 @@ from registry_core.domain.governance import (
     WebhookEventName,
     WebhookStatus,
 )
+from registry_core.domain.limits import (
+    DELIVERY_LOG_MAX_RESULTS,
+    MAX_WEBHOOK_NAME_LENGTH,
+    MAX_WEBHOOK_URL_LENGTH,
+    WEBHOOK_LIST_MAX_RESULTS_DEFAULT,
+    WEBHOOK_LIST_MAX_RESULTS_THRESHOLD,
+)
+from registry_core.service import page_tokens
 from registry_core.store.base import ConcurrentModification
 from registry_core.store.messaging import WebhookQueue
 from registry_core.store.webhooks import WebhookStore
@@ -48,10 +57,7 @@ MAX_DELIVERY_ATTEMPTS = 5
 RETRY_BASE_DELAY_S = 30
 RETRY_MAX_DELAY_S = 900
 REQUEST_TIMEOUT_S = 10
-MAX_WEBHOOK_NAME_LENGTH = 256
-MAX_URL_LENGTH = 2048
 MAX_RESPONSE_BODY_CHARS = 1000
-DELIVERY_LOG_MAX_RESULTS = 100
 DELIVERY_ID_NAMESPACE = uuid.UUID("0b0c3f0e-8f43-4a55-b3a3-4f7d39a1c2e9")
 
 
@@ -72,8 +78,8 @@ def validate_webhook_url(url: str, *, allow_loopback: bool = False) -> list[str]
     `allow_loopback` (the local server only) admits http:// and loopback addresses. Returns the checked addresses:
     a delivery connects to one of them, so a DNS answer that changes after the check cannot redirect it.
     """
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidParameterValue(f"Webhook URL must be at most {MAX_URL_LENGTH} characters.")
+    if len(url) > MAX_WEBHOOK_URL_LENGTH:
+        raise InvalidParameterValue(f"Webhook URL must be at most {MAX_WEBHOOK_URL_LENGTH} characters.")
     parts = urlsplit(url)
     if parts.scheme != "https" and not (allow_loopback and parts.scheme == "http"):
         raise InvalidParameterValue("Webhook URL must use https.")
@@ -165,12 +171,15 @@ class WebhookService:
     def __init__(
         self,
         store: WebhookStore,
+        caller: Caller,
         *,
         allow_loopback: bool = False,
         post: HttpPost = http_post,
         clock: Callable[[], int] = _now_ms,
     ) -> None:
         self._store = store
+        # Who is asking (webhook ownership rules are layered on this); deliveries act as Caller.system().
+        self._caller = caller
         self._allow_loopback = allow_loopback
         self._post = post
         self._clock = clock
@@ -212,18 +221,15 @@ class WebhookService:
             raise ResourceDoesNotExist(f"Webhook with ID {webhook_id} not found.")
         return webhook
 
-    def list_webhooks(self, max_results: int = 100, page_token: str | None = None) -> tuple[list[Webhook], str | None]:
-        if not 1 <= max_results <= 1000:
-            raise InvalidParameterValue("max_results must be between 1 and 1000.")
-        start = None
-        if page_token:
-            try:
-                start = json.loads(base64.urlsafe_b64decode(page_token.encode()))
-            except ValueError:
-                raise InvalidParameterValue(f"Invalid page token: {page_token!r}.") from None
+    def list_webhooks(
+        self, max_results: int = WEBHOOK_LIST_MAX_RESULTS_DEFAULT, page_token: str | None = None
+    ) -> tuple[list[Webhook], str | None]:
+        if not 1 <= max_results <= WEBHOOK_LIST_MAX_RESULTS_THRESHOLD:
+            raise InvalidParameterValue(f"max_results must be between 1 and {WEBHOOK_LIST_MAX_RESULTS_THRESHOLD}.")
+        query = page_tokens.query_fingerprint("webhooks/list")
+        start = page_tokens.decode(page_token, query).mapping_key()
         found, last = self._store.list_webhooks(start, max_results)
-        token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
-        return found, token
+        return found, page_tokens.encode(query, key=last) if last else None
 
     def update_webhook(
         self,
@@ -278,8 +284,8 @@ class WebhookService:
 
     def deliveries(self, webhook_id: str, max_results: int = DELIVERY_LOG_MAX_RESULTS) -> list[DeliveryAttempt]:
         self.get_webhook(webhook_id)
-        if not 1 <= max_results <= 1000:
-            raise InvalidParameterValue("max_results must be between 1 and 1000.")
+        if not 1 <= max_results <= WEBHOOK_LIST_MAX_RESULTS_THRESHOLD:
+            raise InvalidParameterValue(f"max_results must be between 1 and {WEBHOOK_LIST_MAX_RESULTS_THRESHOLD}.")
         return self._store.deliveries(webhook_id, max_results)
 
     # -- delivery ----------------------------------------------------------------------------------------------

@@ -82,14 +82,26 @@ class HistoryIndex(StrEnum):
     STAGE_LEFT = "stage_left"  # stage records whose from_stage is the stage
 
 
+RecordPosition = tuple[int, int, int]
+"""Where a history record or event sits in time order: (timestamp ms, model revision, place in the transaction)."""
+
+
+def record_position(record: HistoryRecord | RegistryEvent) -> RecordPosition:
+    return (record.timestamp, record.rev, record.seq)
+
+
 @dataclass(frozen=True)
 class HistoryQuery:
+    """History records of one model, in one of the ways `HistoryIndex` lists, in time order."""
+
     index: HistoryIndex
-    # keys.history_pk / history_version_partition / ...: built by the caller with store.keys.
-    partition: str
-    # Inclusive bounds on the record key (store.keys.record_sk_just_after / _just_before / _upper_bound_at).
-    lower: str | None = None
-    upper: str | None = None
+    model_uid: str
+    # VERSION, VERSION_ALIAS_LEFT: the version number; ALIAS: the alias; STAGE_ENTERED, STAGE_LEFT: the stage.
+    subject: int | str | None = None
+    # Exclusive bounds on the record position, and an inclusive bound on its timestamp.
+    after: RecordPosition | None = None
+    before: RecordPosition | None = None
+    at_or_before_ms: int | None = None
     ascending: bool = True
     limit: int = 100
 
@@ -140,14 +152,10 @@ class RegistryStore(ABC):
 
     @abstractmethod
     def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
-        """Up to `query.limit` history records of one partition, in record-key order, within the bounds.
+        """Up to `query.limit` history records, in position order (`query.ascending`), within the bounds.
 
-        Secondary partitions (all but MODEL) are read from an index: eventually consistent.
+        All but HistoryIndex.MODEL are read from an index: eventually consistent.
         """
-
-    @abstractmethod
-    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
-        """The outbox events of a model, oldest first, from the inclusive record-key bound `lower`."""
 
     @abstractmethod
     def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:

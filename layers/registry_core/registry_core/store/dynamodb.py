@@ -1,4 +1,10 @@
-"""The registry store on DynamoDB: the only module (with items.py) that talks to boto3."""
+"""The registry store on DynamoDB: models, versions, upload records, history records and outbox events, one table.
+
+It turns the store contract (store/base.py: reads, pages, history queries, one atomic `Write`) into DynamoDB calls;
+the items it reads and writes are mapped in items.py and keyed in keys.py, and its client comes from clients.py. It is
+one of the store/ modules that reach AWS (with tracking_dynamodb.py, webhooks.py, objects.py, messaging.py,
+queues.py); nothing outside store/ does.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
-from registry_core.domain.governance import HistoryRecord, RegistryEvent
-from registry_core.store import items, keys
+from registry_core.domain.governance import HistoryRecord
+from registry_core.store import clients, items, keys
 from registry_core.store.base import (
     ConcurrentModification,
     HistoryIndex,
@@ -57,6 +63,31 @@ _INDEX_KEY_ATTRIBUTES: dict[str | None, tuple[str, ...]] = {
 }
 
 
+def _history_partition(query: HistoryQuery) -> str:
+    """The partition (of the table or of an index) that holds the records a history query asks for."""
+    uid, subject = query.model_uid, query.subject
+    if query.index is HistoryIndex.MODEL:
+        return keys.history_pk(uid)
+    if query.index in (HistoryIndex.VERSION, HistoryIndex.VERSION_ALIAS_LEFT):
+        return keys.history_version_partition(uid, int(subject or 0))
+    if query.index is HistoryIndex.ALIAS:
+        return keys.history_alias_partition(uid, str(subject))
+    if query.index is HistoryIndex.STAGE_ENTERED:
+        return keys.history_stage_entered_partition(uid, str(subject))
+    return keys.history_stage_left_partition(uid, str(subject))
+
+
+def _history_bounds(query: HistoryQuery) -> tuple[str | None, str | None]:
+    """Inclusive sort-key bounds for a history query's exclusive position bounds and inclusive time bound."""
+    lower = keys.record_sk_just_after(keys.record_sk(*query.after)) if query.after else None
+    uppers = []
+    if query.before:
+        uppers.append(keys.record_sk_just_before(keys.record_sk(*query.before)))
+    if query.at_or_before_ms is not None:
+        uppers.append(keys.record_sk_upper_bound_at(query.at_or_before_ms))
+    return lower, min(uppers, default=None)
+
+
 def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
 
@@ -79,22 +110,8 @@ def batch_write(client: DynamoDBClient, table: str, requests: list[dict[str, Any
 
 
 class DynamoDbRegistryStore(RegistryStore):
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None, read_timeout_s: float = 5.0) -> None:
-        if client is None:
-            # botocore rather than boto3: boto3 would also import s3transfer, which this store never uses.
-            import botocore.session
-            from botocore.config import Config
-
-            client = botocore.session.get_session().create_client(  # type: ignore[assignment]
-                "dynamodb",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 4},
-                    connect_timeout=2,
-                    read_timeout=read_timeout_s,
-                    tcp_keepalive=True,
-                ),
-            )
-        self._client: DynamoDBClient = client  # type: ignore[assignment]
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self._client: DynamoDBClient = client if client is not None else clients.dynamodb_client()
         self._table = table_name
         self.round_trips = 0  # counted for the benchmark
 
@@ -170,7 +187,7 @@ class DynamoDbRegistryStore(RegistryStore):
             values = {":pk": keys.model_pk(request.partition or ""), ":sk": keys.VERSION_SK_PREFIX}
         elif request.index is Index.VERSIONS_BY_RUN:
             condition = "gsi3pk = :pk"
-            values = {":pk": f"RUN#{request.partition}"}
+            values = {":pk": keys.versions_of_run_partition(request.partition or "")}
         else:
             partition = (
                 keys.MODELS_PARTITION
@@ -195,7 +212,10 @@ class DynamoDbRegistryStore(RegistryStore):
         else:
             arguments["ConsistentRead"] = True
         if request.start_key:
-            arguments["ExclusiveStartKey"] = request.start_key
+            partition_attribute = f"{index_name}pk" if index_name else "pk"
+            arguments["ExclusiveStartKey"] = items.exclusive_start_key(
+                request.start_key, _INDEX_KEY_ATTRIBUTES[index_name], (partition_attribute, values[":pk"])
+            )
         self.round_trips += 1
         response = self._client.query(**arguments)
         return response.get("Items", []), response.get("LastEvaluatedKey"), index_name
@@ -307,21 +327,18 @@ class DynamoDbRegistryStore(RegistryStore):
     def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
         index_name = _HISTORY_INDEX[query.index]
         prefix = index_name or ""
+        lower, upper = _history_bounds(query)
         raw = self._query_records(
             f"{prefix}pk" if index_name else "pk",
             f"{prefix}sk" if index_name else "sk",
-            query.partition,
-            query.lower,
-            query.upper,
+            _history_partition(query),
+            lower,
+            upper,
             query.ascending,
             query.limit,
             index_name,
         )
         return [items.history_from_item(item) for item in raw]
-
-    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
-        raw = self._query_records("pk", "sk", keys.event_pk(model_uid), lower, None, True, limit, None)
-        return [items.event_from_item(item) for item in raw]
 
     def _query_records(
         self,

@@ -1,11 +1,17 @@
-"""Entity <-> DynamoDB item mapping. Routes and the service never see an item."""
+"""Registry entity <-> DynamoDB item mapping (models, versions, uploads, history records, outbox events).
+
+Tracking items are mapped in tracking_items.py, webhook and delivery items in webhooks.py, stream images read in
+stream_images.py. Routes and the service never see an item; the in-memory fakes do not use this module either.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import ChangeKind, HistoryRecord, RegistryEvent
 from registry_core.store import keys
 from registry_core.store.attribute_values import from_item, to_item
@@ -128,3 +134,23 @@ def event_to_item(event: RegistryEvent) -> dict[str, Any]:
 
 def event_from_item(item: dict[str, Any]) -> RegistryEvent:
     return RegistryEvent.model_validate(_entity_fields(item))
+
+
+def exclusive_start_key(start_key: object, attributes: Sequence[str], partition: tuple[str, str]) -> dict[str, Any]:
+    """A resume key a client handed back (inside a page token) as a Query's ExclusiveStartKey, if it can be ours.
+
+    Page tokens are not signed, so the key must be exactly the key attributes of the index read (`attributes`), each
+    a string, in the partition read (`partition`: attribute name, value); anything else is InvalidParameterValue,
+    where DynamoDB would answer a ValidationException (a 500) or resume somewhere else.
+    """
+    if (
+        not isinstance(start_key, dict)
+        or set(start_key) != set(attributes)
+        or not all(
+            isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
+            for value in start_key.values()
+        )
+        or start_key[partition[0]]["S"] != partition[1]
+    ):
+        raise InvalidParameterValue("Invalid page token: it does not resume this query.")
+    return start_key

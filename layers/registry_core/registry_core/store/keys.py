@@ -1,4 +1,9 @@
-"""Every DynamoDB key of the registry is built here (see docs/design.md for the table layout)."""
+"""Every DynamoDB key of the table is built here: registry, uploads, history, events, webhooks, tracking.
+
+See docs/design.md for the table layout. Only the DynamoDB side of store/ uses these (the service asks in entity
+terms, and the in-memory fakes order and find things their own way, so the contract suites compare two
+implementations).
+"""
 
 from __future__ import annotations
 
@@ -19,16 +24,17 @@ def version_sk(version: int) -> str:
     return f"{VERSION_SK_PREFIX}{version:0{VERSION_DIGITS}d}"
 
 
-def version_number_from_sk(sk: str) -> int:
-    return int(sk.removeprefix(VERSION_SK_PREFIX))
-
-
 def model_key(name: str) -> dict[str, str]:
     return {"pk": model_pk(name), "sk": MODEL_SK}
 
 
 def version_key(name: str, version: int) -> dict[str, str]:
     return {"pk": model_pk(name), "sk": version_sk(version)}
+
+
+def versions_of_run_partition(run_id: str) -> str:
+    """The gsi3 partition of the versions registered from a run."""
+    return f"RUN#{run_id}"
 
 
 def model_index_keys(name: str, last_updated: int) -> dict[str, str]:
@@ -49,7 +55,7 @@ def version_index_keys(name: str, version: int, last_updated: int, run_id: str |
     }
     if run_id:
         # Sparse index: only versions that came from a run are in it.
-        keys["gsi3pk"] = f"RUN#{run_id}"
+        keys["gsi3pk"] = versions_of_run_partition(run_id)
         keys["gsi3sk"] = f"{name}#{version:0{VERSION_DIGITS}d}"
     return keys
 

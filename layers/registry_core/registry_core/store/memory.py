@@ -11,8 +11,8 @@ from typing import Any
 
 from registry_core.domain.artifacts import Upload
 from registry_core.domain.entities import ModelVersion, RegisteredModel
-from registry_core.domain.governance import HistoryRecord, RegistryEvent
-from registry_core.store import items, keys
+from registry_core.domain.errors import InvalidParameterValue
+from registry_core.domain.governance import ChangeKind, HistoryRecord, RegistryEvent
 from registry_core.store.base import (
     ConcurrentModification,
     HistoryIndex,
@@ -20,43 +20,77 @@ from registry_core.store.base import (
     Index,
     Page,
     PageRequest,
+    RecordPosition,
     RegistryStore,
     ResumeKey,
     Write,
+    record_position,
 )
 
+# Index orders, written from the contract (store/base.py, docs/design.md) rather than from the DynamoDB keys, so that
+# the contract suite compares two implementations. Names order as strings, then versions as numbers.
+SortKey = tuple[str | int, ...]
 
-def _model_sort_key(index: Index) -> Callable[[RegisteredModel], str]:
+
+def _model_sort_key(index: Index) -> Callable[[RegisteredModel], SortKey]:
     if index is Index.MODELS_BY_NAME:
-        return lambda model: keys.model_index_keys(model.name, model.last_updated_timestamp)["gsi1sk"]
-    return lambda model: keys.model_index_keys(model.name, model.last_updated_timestamp)["gsi2sk"]
+        return lambda model: (model.name,)
+    return lambda model: (model.last_updated_timestamp, model.name)
 
 
-def _version_sort_key(index: Index) -> Callable[[ModelVersion], str]:
-    def sort_key(version: ModelVersion) -> str:
-        index_keys = keys.version_index_keys(
-            version.name, version.version, version.last_updated_timestamp, version.run_id
+def _version_sort_key(index: Index) -> Callable[[ModelVersion], SortKey]:
+    if index is Index.VERSIONS_BY_UPDATE:
+        return lambda version: (version.last_updated_timestamp, version.name, version.version)
+    if index is Index.VERSIONS_OF_MODEL:
+        return lambda version: (version.version,)
+    return lambda version: (version.name, version.version)
+
+
+def _in_history_query(record: HistoryRecord, query: HistoryQuery) -> bool:
+    """Whether a record is one of those `query.index` finds (see HistoryIndex), bounds aside."""
+    if record.model_uid != query.model_uid:
+        return False
+    stage = record.subject is ChangeKind.STAGE
+    if query.index is HistoryIndex.MODEL:
+        return True
+    if query.index is HistoryIndex.VERSION:
+        concerned = (
+            record.version if stage else record.to_version if record.to_version is not None else record.from_version
         )
-        if index is Index.VERSIONS_BY_UPDATE:
-            return index_keys["gsi2sk"]
-        if index is Index.VERSIONS_OF_MODEL:
-            return keys.version_sk(version.version)
-        return index_keys["gsi1sk"]
-
-    return sort_key
-
-
-_HISTORY_INDEX = {
-    HistoryIndex.VERSION: "gsi3",
-    HistoryIndex.VERSION_ALIAS_LEFT: "gsi2",
-    HistoryIndex.ALIAS: "gsi1",
-    HistoryIndex.STAGE_ENTERED: "gsi1",
-    HistoryIndex.STAGE_LEFT: "gsi2",
-}
+        return concerned is not None and concerned == query.subject
+    if query.index is HistoryIndex.VERSION_ALIAS_LEFT:
+        return (
+            not stage
+            and record.to_version is not None
+            and record.from_version is not None
+            and record.from_version != record.to_version
+            and record.from_version == query.subject
+        )
+    if query.index is HistoryIndex.ALIAS:
+        return not stage and (record.alias or "") == query.subject
+    if query.index is HistoryIndex.STAGE_ENTERED:
+        return stage and record.to_stage is not None and record.to_stage == query.subject
+    return stage and record.from_stage is not None and record.from_stage == query.subject
 
 
-def _within(sk: str, lower: str | None, upper: str | None) -> bool:
-    return (lower is None or sk >= lower) and (upper is None or sk <= upper)
+def _within(position: RecordPosition, query: HistoryQuery) -> bool:
+    return (
+        (query.after is None or position > query.after)
+        and (query.before is None or position < query.before)
+        and (query.at_or_before_ms is None or position[0] <= query.at_or_before_ms)
+    )
+
+
+def _resume_after(start_key: ResumeKey, example: SortKey | None) -> SortKey:
+    """The sort key a resume key holds, if it has the shape of this index's keys (it comes from a page token)."""
+    after = start_key.get("k")
+    if (
+        not isinstance(after, list)
+        or (example is not None and len(after) != len(example))
+        or (example is not None and any(type(a) is not type(b) for a, b in zip(after, example, strict=False)))
+    ):
+        raise InvalidParameterValue("Invalid page token: it does not resume this query.")
+    return tuple(after)
 
 
 class InMemoryRegistryStore(RegistryStore):
@@ -65,9 +99,9 @@ class InMemoryRegistryStore(RegistryStore):
         self._models: dict[str, RegisteredModel] = {}
         self._versions: dict[tuple[str, int], ModelVersion] = {}
         self._uploads: dict[tuple[str, str], Upload] = {}
-        # (partition, record key) -> record; the partitions are the DynamoDB store's, so both answer alike.
-        self._history: dict[tuple[str, str], HistoryRecord] = {}
-        self._events: dict[tuple[str, str], RegistryEvent] = {}
+        # (model uid, position) -> record or event: what makes their keys unique in the table.
+        self._history: dict[tuple[str, RecordPosition], HistoryRecord] = {}
+        self._events: dict[tuple[str, RecordPosition], RegistryEvent] = {}
         self.round_trips = 0
 
     def get_model(self, name: str) -> RegisteredModel | None:
@@ -120,10 +154,10 @@ class InMemoryRegistryStore(RegistryStore):
             return self._page(candidates, _version_sort_key(request.index), request)
 
     @staticmethod
-    def _page(candidates: list[Any], sort_key: Callable[[Any], str], request: PageRequest) -> Page[Any]:
+    def _page(candidates: list[Any], sort_key: Callable[[Any], SortKey], request: PageRequest) -> Page[Any]:
         ordered = sorted(candidates, key=sort_key, reverse=not request.ascending)
         if request.start_key:
-            after = request.start_key["k"]
+            after = _resume_after(request.start_key, sort_key(ordered[0]) if ordered else None)
             ordered = [
                 entity
                 for entity in ordered
@@ -131,7 +165,7 @@ class InMemoryRegistryStore(RegistryStore):
             ]
         page = ordered[: request.limit]
         more = len(ordered) > request.limit
-        resume = [(entity.model_copy(deep=True), {"k": sort_key(entity)}) for entity in page]
+        resume = [(entity.model_copy(deep=True), {"k": list(sort_key(entity))}) for entity in page]
         last_key: ResumeKey | None = resume[-1][1] if more and resume else None
         return Page(resume, last_key)
 
@@ -170,10 +204,8 @@ class InMemoryRegistryStore(RegistryStore):
                     expected_rev is not None and (current_upload is None or current_upload.rev != expected_rev)
                 ):
                     raise ConcurrentModification(f"upload {upload.upload_id} of {upload.name} changed")
-            new_history = {(keys.history_pk(r.model_uid), items.history_sk(r)): r for r in write.history}
-            new_events = {
-                (keys.event_pk(e.model_uid), keys.record_sk(e.timestamp, e.rev, e.seq)): e for e in write.events
-            }
+            new_history = {(r.model_uid, record_position(r)): r for r in write.history}
+            new_events = {(e.model_uid, record_position(e)): e for e in write.events}
             if len(new_history) < len(write.history) or len(new_events) < len(write.events):
                 raise ConcurrentModification("two records of one write share a key")
             if any(key in self._history for key in new_history) or any(key in self._events for key in new_events):
@@ -195,26 +227,19 @@ class InMemoryRegistryStore(RegistryStore):
     def query_history(self, query: HistoryQuery) -> list[HistoryRecord]:
         with self._lock:
             self.round_trips += 1
-            matching = []
-            for (_, sk), record in self._history.items():
-                if query.index is HistoryIndex.MODEL:
-                    in_partition = keys.history_pk(record.model_uid) == query.partition
-                else:
-                    index = _HISTORY_INDEX[query.index]
-                    in_partition = items.history_partitions(record).get(index) == query.partition
-                if in_partition and _within(sk, query.lower, query.upper):
-                    matching.append((sk, record))
+            matching = [
+                (position, record)
+                for (_, position), record in self._history.items()
+                if _in_history_query(record, query) and _within(position, query)
+            ]
             matching.sort(key=lambda pair: pair[0], reverse=not query.ascending)
             return [record.model_copy(deep=True) for _, record in matching[: query.limit]]
 
-    def query_events(self, model_uid: str, lower: str | None = None, limit: int = 100) -> list[RegistryEvent]:
+    def outbox_events(self, model_uid: str) -> list[RegistryEvent]:
+        """The outbox events of a model, oldest first: for tests (in AWS the table's stream carries them)."""
         with self._lock:
-            self.round_trips += 1
-            partition = keys.event_pk(model_uid)
-            matching = sorted(
-                (sk, event) for (pk, sk), event in self._events.items() if pk == partition and _within(sk, lower, None)
-            )
-            return [event.model_copy(deep=True) for _, event in matching[:limit]]
+            mine = sorted((position, event) for (uid, position), event in self._events.items() if uid == model_uid)
+            return [event.model_copy(deep=True) for _, event in mine]
 
     def put_versions_in_batches(self, versions: list[ModelVersion]) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from registry_core.domain.governance import RegistryEvent
+from registry_core.store import clients
 
 EVENT_SOURCE = "smr.registry"
 PUT_EVENTS_MAX_ENTRIES = 10
@@ -26,11 +27,7 @@ class EventBus(ABC):
 
 class EventBridgeBus(EventBus):
     def __init__(self, bus_name: str, client: Any = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("events")
-        self._client = client
+        self._client = client if client is not None else clients.events_client()
         self._bus_name = bus_name
 
     def publish(self, events: list[RegistryEvent]) -> list[str | None]:
@@ -91,11 +88,7 @@ def delivery_message(webhook_id: str, event: RegistryEvent) -> str:
 
 class SqsWebhookQueue(WebhookQueue):
     def __init__(self, queue_url: str, client: Any = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("sqs")
-        self._client = client
+        self._client = client if client is not None else clients.sqs_client()
         self._queue_url = queue_url
 
     def enqueue(self, webhook_id: str, event: RegistryEvent) -> None:

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from registry_core.store import clients
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -49,20 +51,7 @@ class ArtifactObjects:
         multipart_threshold: int = COPY_MULTIPART_THRESHOLD,
         part_size: int = COPY_PART_SIZE,
     ) -> None:
-        if client is None:
-            import boto3
-            from botocore.config import Config
-
-            # Path-style addressing only where an endpoint is configured (the local moto server); AWS gets virtual.
-            client = boto3.client(
-                "s3",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 5},
-                    signature_version="s3v4",
-                    s3={"addressing_style": "auto"},
-                ),
-            )
-        self._client = client
+        self._client = client if client is not None else clients.s3_client()
         self._multipart_threshold = multipart_threshold
         self._part_size = part_size
 

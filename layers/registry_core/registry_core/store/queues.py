@@ -1,9 +1,11 @@
-"""The copy-in queue: versions whose files are to be copied into the registry's prefix (the only SQS client)."""
+"""The copy-in queue: versions whose files are to be copied into the registry's prefix."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+
+from registry_core.store import clients
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -11,11 +13,7 @@ if TYPE_CHECKING:
 
 class CopyQueue:
     def __init__(self, queue_url: str, client: SQSClient | None = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("sqs")
-        self._client = client
+        self._client = client if client is not None else clients.sqs_client()
         self._url = queue_url
 
     def send(self, message: dict[str, Any]) -> None:

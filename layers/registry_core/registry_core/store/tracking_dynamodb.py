@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from registry_core.domain.tracking import Experiment, LoggedModel, Metric, Run
-from registry_core.store import keys, tracking_items
+from registry_core.store import clients, keys, tracking_items
 from registry_core.store.base import ItemTooLarge
 from registry_core.store.dynamodb import batch_write
 from registry_core.store.items import serialize
@@ -28,20 +28,7 @@ def _error_code(error: Exception) -> str:
 
 class DynamoDbTrackingStore(TrackingStore):
     def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        if client is None:
-            import boto3
-            from botocore.config import Config
-
-            client = boto3.client(
-                "dynamodb",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 4},
-                    connect_timeout=2,
-                    read_timeout=5,
-                    tcp_keepalive=True,
-                ),
-            )
-        self._client = client
+        self._client = client if client is not None else clients.dynamodb_client()
         self._table = table_name
         self.round_trips = 0
 

@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.tracking import Experiment, LoggedModel, Metric, Run
-from registry_core.store import keys
 from registry_core.store.tracking_base import AlreadyExists, NameTaken, NotFound, ParamConflict, TrackingStore
+
+# Metric orders, written from MLflow's rules rather than from the DynamoDB keys (so the contract suite compares two
+# implementations): history by timestamp, step, value; the latest value by step, timestamp, value. Values order as
+# numbers, -0.0 before 0.0, NaN after everything.
+ValueOrder = tuple[int, float, float]
+PointOrder = tuple[int, int, ValueOrder]
+
+
+def _value_order(value: float) -> ValueOrder:
+    return (1, 0.0, 0.0) if math.isnan(value) else (0, value, math.copysign(1.0, value))
+
+
+def _history_order(metric: Metric) -> PointOrder:
+    return (metric.timestamp, metric.step, _value_order(metric.value))
+
+
+def _latest_order(metric: Metric) -> PointOrder:
+    return (metric.step, metric.timestamp, _value_order(metric.value))
+
+
+def _position_text(order: PointOrder) -> str:
+    timestamp, step, (nan, value, sign) = order
+    return f"{timestamp}:{step}:{nan}:{value.hex()}:{sign.hex()}"
+
+
+def _position_of(text: str | None) -> PointOrder | None:
+    """A position this store handed out; a string it did not is refused like a bad page token."""
+    if text is None:
+        return None
+    try:
+        timestamp, step, nan, value, sign = text.split(":")
+        return (int(timestamp), int(step), (int(nan), float.fromhex(value), float.fromhex(sign)))
+    except ValueError:
+        raise InvalidParameterValue("Invalid page token: it does not resume this query.") from None
 
 
 class InMemoryTrackingStore(TrackingStore):
@@ -17,8 +52,8 @@ class InMemoryTrackingStore(TrackingStore):
         self._experiments: dict[str, Experiment] = {}
         self._names: dict[str, str] = {}
         self._runs: dict[str, Run] = {}
-        # run id -> sort key -> point, as the table keeps them
-        self._points: dict[str, dict[str, Metric]] = {}
+        # run id -> (metric key, history order) -> point; a point logged twice is one point, as in the table
+        self._points: dict[str, dict[tuple[str, PointOrder], Metric]] = {}
         self._models: dict[str, LoggedModel] = {}
 
     # -- experiments ---------------------------------------------------------------------------------------
@@ -111,15 +146,13 @@ class InMemoryTrackingStore(TrackingStore):
         with self._lock:
             points = self._points.setdefault(run_id, {})
             for metric in metrics:
-                sk = keys.metric_point_key(run_id, metric.key, metric.timestamp, metric.step, metric.value)["sk"]
-                points[sk] = metric.model_copy()
+                points[(metric.key, _history_order(metric))] = metric.model_copy()
             run = self._runs.get(run_id)
             if run is None:
                 return
             for metric in metrics:
-                order = keys.latest_metric_order(metric.step, metric.timestamp, metric.value)
                 latest = run.metrics.get(metric.key)
-                if latest is None or keys.latest_metric_order(latest.step, latest.timestamp, latest.value) < order:
+                if latest is None or _latest_order(latest) < _latest_order(metric):
                     run.metrics[metric.key] = metric.model_copy()
 
     def append_to_run(self, run_id: str, attribute: str, values: list[dict[str, Any]] | list[str]) -> None:
@@ -136,14 +169,14 @@ class InMemoryTrackingStore(TrackingStore):
     def metric_history(
         self, run_id: str, key: str, start_after: str | None, limit: int
     ) -> tuple[list[Metric], str | None]:
-        prefix = keys.metric_history_prefix(key)
+        after = _position_of(start_after)
         ordered = sorted(
-            (sk, point)
-            for sk, point in self._points.get(run_id, {}).items()
-            if sk.startswith(prefix) and (start_after is None or sk > start_after)
+            (order, point)
+            for (metric_key, order), point in self._points.get(run_id, {}).items()
+            if metric_key == key and (after is None or order > after)
         )
         page = ordered[:limit]
-        resume = page[-1][0] if len(ordered) > limit else None
+        resume = _position_text(page[-1][0]) if len(ordered) > limit else None
         return [point.model_copy() for _, point in page], resume
 
     # -- logged models ---------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ import threading
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
+from registry_core.domain.errors import InvalidParameterValue
 from registry_core.domain.governance import DeliveryAttempt, Webhook
-from registry_core.store import items, keys
+from registry_core.store import clients, items, keys
 from registry_core.store.base import ConcurrentModification, ResumeKey
 
 if TYPE_CHECKING:
@@ -67,11 +68,7 @@ def _fields(item: dict[str, Any]) -> dict[str, Any]:
 
 class DynamoDbWebhookStore(WebhookStore):
     def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("dynamodb")
-        self._client = client
+        self._client = client if client is not None else clients.dynamodb_client()
         self._table = table_name
 
     def put_webhook(self, webhook: Webhook, *, must_exist: bool) -> None:
@@ -107,7 +104,9 @@ class DynamoDbWebhookStore(WebhookStore):
             "Limit": limit,
         }
         if start_key:
-            arguments["ExclusiveStartKey"] = start_key
+            arguments["ExclusiveStartKey"] = items.exclusive_start_key(
+                start_key, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", keys.WEBHOOKS_PARTITION)
+            )
         response = self._client.query(**arguments)
         found = [Webhook.model_validate(_fields(item)) for item in response.get("Items", [])]
         return found, response.get("LastEvaluatedKey")
@@ -157,7 +156,8 @@ class InMemoryWebhookStore(WebhookStore):
         with self._lock:
             ordered = sorted(self._webhooks.values(), key=lambda w: (w.creation_timestamp, w.webhook_id))
             if start_key:
-                ordered = [w for w in ordered if (w.creation_timestamp, w.webhook_id) > tuple(start_key["k"])]
+                after = _memory_resume_key(start_key)
+                ordered = [w for w in ordered if (w.creation_timestamp, w.webhook_id) > after]
             page = ordered[:limit]
             more = len(ordered) > limit
             last: ResumeKey | None = {"k": [page[-1].creation_timestamp, page[-1].webhook_id]} if more else None
@@ -172,3 +172,10 @@ class InMemoryWebhookStore(WebhookStore):
             mine = [d for d in self._deliveries if d.webhook_id == webhook_id]
             mine.sort(key=lambda d: (d.timestamp, d.delivery_id, d.attempt), reverse=True)
             return mine[:limit]
+
+
+def _memory_resume_key(start_key: ResumeKey) -> tuple[int, str]:
+    after = start_key.get("k")
+    if not (isinstance(after, list) and len(after) == 2 and isinstance(after[0], int) and isinstance(after[1], str)):
+        raise InvalidParameterValue("Invalid page token: it does not resume this query.")
+    return after[0], after[1]
