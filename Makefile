@@ -1,15 +1,20 @@
 # The two commands a user needs: `make run` and `make test`. Everything else is bootstrapped from PyPI.
+# `make run` installs only what serving needs (the `serve` dependency group) into its own .venv-serve;
+# `make test` (and build/deploy) use the full development environment in .venv.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_DIR := .venv-uv
 UV := $(UV_DIR)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
+SERVE_VENV := .venv-serve
 SMR_PORT ?= 5000
 # The browser tests drive Debian's Chromium (never a browser Playwright downloads).
 CHROMIUM := /usr/bin/chromium
+# The functions' runtime (template.yaml, Globals.Function.Runtime): sam build needs this Python on PATH.
+LAMBDA_PYTHON := 3.12
 
-.PHONY: run test lint typecheck unit integration e2e template bench openapi clean browser
+.PHONY: run build deploy test lint typecheck unit integration e2e template bench openapi clean browser
 
 # uv installs this project's dependencies ~20x faster than pip; bootstrap it into its own venv.
 $(UV):
@@ -23,8 +28,21 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 uv.lock: pyproject.toml | $(UV)
 	$(UV) lock --python $(PYTHON)
 
-run: $(VENV)/.synced
-	SMR_PORT=$(SMR_PORT) PYTHONPATH=local:layers/registry_core $(PY) -m smr_local
+$(SERVE_VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(SERVE_VENV) $(UV) sync --frozen --no-default-groups --group serve --python $(PYTHON)
+	touch $@
+
+run: $(SERVE_VENV)/.synced
+	SMR_PORT=$(SMR_PORT) PYTHONPATH=local:layers/registry_core $(SERVE_VENV)/bin/python -m smr_local
+
+# sam is in the dev environment; the Python it builds with must be the runtime's (found or installed with uv).
+build: $(VENV)/.synced
+	@lambda_python="$$(scripts/lambda_python.sh $(UV) $(LAMBDA_PYTHON))" && \
+	echo "sam build with $$lambda_python" && \
+	PATH="$$(dirname "$$lambda_python"):$$PATH" $(VENV)/bin/sam build --template template.yaml
+
+deploy: build
+	$(VENV)/bin/sam deploy --guided
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
@@ -57,4 +75,4 @@ openapi: $(VENV)/.synced
 	$(PY) scripts/openapi.py
 
 clean:
-	rm -rf $(VENV) $(UV_DIR) .smr .aws-sam .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SERVE_VENV) $(UV_DIR) .smr .aws-sam .mypy_cache .pytest_cache .ruff_cache

@@ -252,11 +252,23 @@ def error_response(status: int, error_code: str, message: str, headers: Iterable
     return response
 
 
-def forbidden_response(message: str) -> Response:
-    """API Gateway's answer to a request its IAM authorization rejects: 403 and its own body shape."""
+def signing_hint(region: str) -> str:
+    """How to sign for `make run`: appended to API Gateway's refusal, which alone does not say what to do."""
+    return (
+        f" [smr local: every request must be SigV4-signed (service execute-api, region {region}) with the key "
+        "`make run` prints. The stock mlflow client: export MLFLOW_TRACKING_AWS_SIGV4=true and the AWS_* keys "
+        "(`source .smr/env` sets all of them). The smr SDK and CLI always sign. curl: --aws-sigv4 "
+        f'"aws:amz:{region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY", with the query '
+        "parameters in sorted order. Or restart the server with SMR_LOCAL_AUTH=off.]"
+    )
+
+
+def forbidden_response(message: str, hint: str = "") -> Response:
+    """API Gateway's answer to a request its IAM authorization rejects: 403 and its own body shape (its message
+    first, then `hint`)."""
     error_type = "MissingAuthenticationTokenException" if message == sigv4.MISSING_TOKEN else "ForbiddenException"
     return Response(
-        json.dumps({"message": message}),
+        json.dumps({"message": message + hint}),
         status=403,
         content_type="application/json",
         headers={"x-amzn-ErrorType": error_type},
@@ -385,7 +397,7 @@ class LocalHttpApi:
             try:
                 identity = LocalIdentity.of(self._verified_credential(request))
             except sigv4.SignatureRejected as rejected:
-                return forbidden_response(rejected.message), route.function_id
+                return forbidden_response(rejected.message, signing_hint(self._region)), route.function_id
         event = build_event(request, route, identity, path_parameters=path_parameters)
         context = lambda_context(settings, identity, self._region)
         try:

@@ -4,6 +4,7 @@
 
 Environment defaults: SMR_HOST, SMR_PORT, SMR_AWS_PORT, SMR_DATA_DIR, SMR_LOCAL_AUTH (on|off),
 SMR_LOCAL_CREDENTIALS (more `KEY:SECRET:user-name` pairs, comma-separated, beside the printed one).
+On start it also writes the `export` lines to <data dir>/env, for `source .smr/env` in another shell.
 As API Gateway with IAM authorization does, every request must be SigV4-signed (service execute-api) by a known
 key, unless started with --no-auth; see docs/auth.md. Port 0 picks a free port (the chosen ones are
 printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it after a last save.
@@ -24,7 +25,7 @@ from types import FrameType
 
 from werkzeug.serving import BaseWSGIServer
 
-from smr_local import sigv4
+from smr_local import client_env, sigv4
 from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
 from smr_local.console import ConsoleSessions, LocalConsole
@@ -185,6 +186,7 @@ def serve(options: Options) -> int:
     table_name = f"{LOCAL_STACK.stack_name}-registry"
     bucket = stack.bucket_name(template, LOCAL_STACK)
 
+    client_env.check_ports_free(options.host, options.port, options.aws_port)
     aws = EmbeddedAws(options.host, options.aws_port)
     aws.start()
     # Before any handler is imported: they read their configuration once, at import.
@@ -251,9 +253,12 @@ def serve(options: Options) -> int:
         )
     console_url = f"{registry_url}/" + (f"?token={sessions.token}" if sessions is not None else "")
     print(f"# console (open in a browser on this machine; the link works once): {console_url}")
-    print("# To use it, set:")
-    for name, value in client_exports(registry_url, aws, table_name, bucket).items():
-        print(f"export {name}={value}")
+    exports = client_exports(registry_url, aws, table_name, bucket)
+    env_file = client_env.display_path(client_env.write_env_file(options.data_dir, exports))
+    print(f"# Client packages (stock mlflow client, smr SDK and CLI), from the repository: {client_env.CLIENT_INSTALL}")
+    print(f"# To use it, in another shell: source {env_file}   (or set these):")
+    for line in client_env.export_lines(exports):
+        print(line)
     print("# Ctrl-C stops it; models and artifacts are kept in the data directory.", flush=True)
 
     persistence.start_autosave()

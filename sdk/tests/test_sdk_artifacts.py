@@ -47,6 +47,7 @@ def test_a_folder_uploads_multipart_and_in_parallel_and_downloads_verified(
     assert version.version == 1
     assert version.description == "uploaded"
     assert version.aliases == ["candidate"]
+    assert version.model_metrics == {"accuracy": 0.97}
     part_puts = [r for r in stub.requests_seen if r.startswith("PUT /stub-s3/")]
     assert len(part_puts) == 6  # MLmodel and empty.txt in one PUT each, weights.bin in four parts
     manifest = {entry["path"]: entry["sha256"] for entry in stub.manifests[(model_name, 1)]}
@@ -166,3 +167,29 @@ def test_against_the_real_endpoints_a_multipart_upload_becomes_ready_and_downloa
     dest = client.download(model_name, 1, tmp_path / "out", progress=False)
     assert _digest(dest / "sub" / "weights.bin") == _digest(folder / "sub" / "weights.bin")
     assert (dest / "MLmodel").read_text() == "flavors: {}\n"
+
+
+def test_the_progress_bar_shows_speed_and_time_left_only_once_they_mean_something() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    from smr.artifacts import SETTLE_S, _settled
+
+    clock = [0.0]
+    bar = Progress(
+        _settled(TransferSpeedColumn),
+        _settled(TimeRemainingColumn),
+        console=Console(file=io.StringIO()),
+        get_time=lambda: clock[0],
+    )
+    task_id = bar.add_task("uploading", total=100_000_000)
+    clock[0] = 0.05
+    bar.advance(task_id, 1_000)  # the first small part, right after start: no "22.3 kB/s 1:57:25"
+    columns = [column for column in bar.columns if not isinstance(column, str)]
+    assert [str(column.render(bar.tasks[0])) for column in columns] == ["", ""]
+    clock[0] = SETTLE_S + 1
+    bar.advance(task_id, 10_000_000)
+    speed, remaining = (str(column.render(bar.tasks[0])) for column in columns)
+    assert speed.endswith("/s") and ":" in remaining

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,66 @@ def test_upload_and_download_from_the_cli(
     assert uploaded["status"] == "READY"
     downloaded = cli.json("versions", "download", model_name, str(uploaded["version"]), str(tmp_path / "out"))
     assert (Path(downloaded["path"]) / "MLmodel").read_text() == "x"
+    assert uploaded["model_metrics"] == {"accuracy": 0.9}
+    code, out, _ = cli("versions", "download", model_name, "1", str(tmp_path / "again"))
+    assert code == 0 and "path" in out and "{" not in out  # a table, not JSON
+
+
+def test_global_options_work_anywhere_on_the_line(cli: Cli, model_name: str) -> None:
+    cli("models", "create", model_name)
+    code, out, err = cli("search", "--filter", f"name = '{model_name}'", "-o", "json")
+    assert code == 0, err
+    assert [m["name"] for m in json.loads(out)] == [model_name]
+    code, out, err = cli("models", "show", model_name, "--output=json")
+    assert code == 0 and json.loads(out)["name"] == model_name
+
+
+def test_models_show_lists_versions_stages_and_aliases_with_local_times(cli: Cli, model_name: str) -> None:
+    cli("models", "create", model_name)
+    cli("versions", "create", model_name, "s3://b/1")
+    cli("versions", "promote", model_name, "1", "--stage", "Staging", "--alias", "candidate")
+    code, out, _ = cli("models", "show", model_name)
+    assert code == 0
+    assert "versions" in out and "Staging" in out and "candidate" in out
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", out)  # not epoch milliseconds
+    shown = cli.json("models", "show", model_name)
+    assert [(v["version"], v["current_stage"], v["aliases"]) for v in shown["versions"]] == [
+        (1, "Staging", ["candidate"])
+    ]
+
+
+def test_a_refused_promotion_changes_nothing(cli: Cli, model_name: str, tmp_path: Path) -> None:
+    cli("models", "create", model_name)
+    cli("versions", "create", model_name, "s3://b/1")
+    cli("metrics", model_name, "1", "accuracy=0.95", "auc=0.5")
+    policy = tmp_path / "policy.json"
+    rule = {"type": "metric", "key": "auc", "op": ">", "value": 0.9}
+    policy.write_text(json.dumps({"rules": {"alias:champion": [rule]}}))
+    assert cli("policy", "set", model_name, str(policy))[0] == 0
+    code, _, err = cli(
+        "versions", "promote", model_name, "1", "--stage", "Production", "--alias", "champion",
+        "--if-metric", "accuracy", "--threshold", "0.9",
+    )  # fmt: skip
+    assert code == 5 and "alias:champion" in err
+    assert cli.json("versions", "show", model_name, "1")["current_stage"] == "None"
+    history = cli.json("history", model_name)
+    assert [r["to_stage"] for r in history if r["subject"] == "stage"] == ["None"]
+
+
+def test_history_is_a_table_in_table_mode(cli: Cli, model_name: str) -> None:
+    cli("models", "create", model_name)
+    cli("versions", "create", model_name, "s3://b/1")
+    cli("versions", "promote", model_name, "1", "--stage", "Staging", "--comment", "looks good")
+    code, out, _ = cli("history", model_name, "--version", "1")
+    assert code == 0 and "looks good" in out and "{" not in out
+
+
+def test_a_mistyped_stage_and_a_missing_endpoint_say_what_to_do(
+    cli: Cli, model_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("models", "create", model_name)
+    code, _, err = cli("versions", "promote", model_name, "1", "--stage", "Prodution")
+    assert code != 0 and "Production" in err
+    monkeypatch.delenv("SMR_ENDPOINT")
+    code, _, err = cli("models", "list")
+    assert code == 5 and "--endpoint" in err and "SMR_ENDPOINT" in err

@@ -158,6 +158,24 @@ def test_promote_if_reads_model_metrics_before_tags() -> None:
     assert version.metric("missing") is None
 
 
+def test_a_metric_is_its_latest_step_as_the_servers_policy_reads_it() -> None:
+    from smr import ModelVersion
+
+    version = ModelVersion.model_validate(
+        {
+            "name": "m",
+            "version": "1",
+            "model_metrics": [
+                {"key": "auc", "value": 0.95, "step": 3},
+                {"key": "auc", "value": 0.5, "step": 1},
+                {"key": "loss", "value": 0.2, "timestamp": 2},
+                {"key": "loss", "value": 0.3, "timestamp": 1},
+            ],
+        }
+    )
+    assert (version.metric("auc"), version.metric("loss")) == (0.95, 0.2)
+
+
 def test_an_unsigned_or_forged_client_gets_permission_denied(server: LocalServer) -> None:
     forged = make_client(server.url, "testing", "not-the-secret")
     with pytest.raises(PermissionDenied) as raised:

@@ -101,6 +101,7 @@ ROWS: dict[str, Row] = {
     f"POST {MLFLOW}/model-versions/create": Row("model", EDIT, mutates=True),
     f"PATCH {MLFLOW}/model-versions/update": Row("model", EDIT, mutates=True),
     f"POST {MLFLOW}/model-versions/transition-stage": Row("model", EDIT, mutates=True),
+    f"POST {SMR}/model-versions/promote": Row("model", EDIT, mutates=True),
     f"POST {MLFLOW}/model-versions/set-tag": Row("model", EDIT, mutates=True),
     f"DELETE {MLFLOW}/model-versions/delete-tag": Row("model", EDIT, mutates=True),
     f"DELETE {MLFLOW}/model-versions/delete": Row("model", MANAGE, mutates=True),

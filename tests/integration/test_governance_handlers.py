@@ -16,6 +16,7 @@ GOVERNANCE_OPERATIONS = {
     "set_model_version_metrics",
     "set_promotion_policy",
     "get_promotion_policy",
+    "promote_model_version",
 }
 
 
@@ -162,3 +163,27 @@ def test_a_metric_that_dynamodb_cannot_store_is_a_client_error(invoke: Invoke) -
     event["body"] = '{"name": "fraud-detector", "version": "1", "model_metrics": [{"key": "loss", "value": NaN}]}'
     status, body = invoke("set_model_version_metrics", event)
     assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+
+
+def test_an_atomic_promotion_over_http_is_all_or_nothing(invoke: Invoke) -> None:
+    invoke("create_registered_model")
+    invoke("create_model_version")
+    invoke("set_promotion_policy")  # Production needs accuracy >= 0.95 and tag validated; champion a description
+    invoke("set_model_version_metrics")  # accuracy 0.97
+    invoke("set_model_version_tag")  # validated = true
+    invoke("update_model_version", description="")
+    status, refused = invoke("promote_model_version")  # the version has no description: the alias is refused
+    assert (status, refused["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert "alias:champion" in refused["message"]
+    version = invoke("get_model_version")[1]["model_version"]
+    assert (version["current_stage"], version.get("aliases", [])) == ("None", [])
+
+    invoke("update_model_version", description="gradient boosting")
+    status, body = invoke("promote_model_version")
+    assert status == 200
+    assert (body["model_version"]["current_stage"], body["model_version"]["aliases"]) == ("Production", ["champion"])
+    records = invoke("get_model_version_history")[1]["records"]
+    assert {(r.get("to_stage"), r.get("alias"), r.get("comment")) for r in records[:2]} == {
+        ("Production", None, "canary passed"),
+        (None, "champion", "canary passed"),
+    }

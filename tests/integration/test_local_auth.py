@@ -71,8 +71,10 @@ def _send(gateway: Client, method: str, query: str, body: bytes, headers: dict[s
 
 
 def _message(response: Any) -> str:
+    """API Gateway's own message, without the signing hint the local server appends."""
     assert response.status_code == 403, response.get_data(as_text=True)
-    return str(json.loads(response.get_data(as_text=True))["message"])
+    message = str(json.loads(response.get_data(as_text=True))["message"])
+    return message.split(" [smr local:", 1)[0]
 
 
 def test_a_correctly_signed_request_reaches_the_handler_as_the_signers_iam_user(gateway: Client) -> None:
@@ -94,6 +96,14 @@ def test_an_unsigned_request_is_403_missing_authentication_token(gateway: Client
     response = _send(gateway, "GET", "", b"", {})
     assert _message(response) == "Missing Authentication Token"
     assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_a_refusal_says_how_to_sign(gateway: Client) -> None:
+    unsigned = json.loads(_send(gateway, "GET", "", b"", {}).get_data(as_text=True))["message"]
+    wrong = _send(gateway, "GET", "", b"", _signed_headers("GET", "/echo", secret="wrong"))
+    for message in (unsigned, json.loads(wrong.get_data(as_text=True))["message"]):
+        for advice in ("MLFLOW_TRACKING_AWS_SIGV4=true", "SDK", "--aws-sigv4", "sorted order", "SMR_LOCAL_AUTH=off"):
+            assert advice in message
 
 
 def test_a_signature_by_an_unknown_key_is_403(gateway: Client) -> None:
@@ -188,7 +198,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
 def test_the_server_rejects_an_unsigned_request(server: LocalServer) -> None:
     response = requests.get(f"{server.url}/api/2.0/mlflow/registered-models/search", timeout=10)
     assert response.status_code == 403
-    assert response.json() == {"message": "Missing Authentication Token"}
+    assert response.json()["message"].startswith("Missing Authentication Token [smr local:")
 
 
 def test_the_server_exports_mlflow_tracking_aws_sigv4(server: LocalServer) -> None:
@@ -221,5 +231,5 @@ def test_the_stock_mlflow_client_without_signing_is_refused(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MLFLOW_TRACKING_AWS_SIGV4", "false")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    with pytest.raises(MlflowException, match="Missing Authentication Token"):
+    with pytest.raises(MlflowException, match="MLFLOW_TRACKING_AWS_SIGV4=true"):
         MlflowClient(registry_uri=server.url).get_registered_model("signed-model")

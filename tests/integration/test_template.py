@@ -106,7 +106,7 @@ def test_the_design_tables_list_every_operation() -> None:
     assert len(MLFLOW_OPERATIONS) == 21
     assert len(TRACKING_OPERATIONS) == 26
     assert len(EXTENSION_OPERATIONS) >= 4
-    assert len(GOVERNANCE_OPERATIONS) == 13
+    assert len(GOVERNANCE_OPERATIONS) == 14
     assert len(READ_OPERATIONS) + len(WRITE_OPERATIONS) + len(RIGHTLESS_OPERATIONS) == len(OPERATIONS)
 
 

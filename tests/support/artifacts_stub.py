@@ -146,8 +146,11 @@ class ArtifactsStub:
                 "source": f"stub://models/{body['name']}/files",  # not s3://: smr would try to copy it in
                 "description": body.get("description"),
                 "run_id": body.get("run_id"),
-                "tags": (body.get("tags") or [])
-                + [{"key": f"metric.{m['key']}", "value": str(m["value"])} for m in body.get("model_metrics") or []],
+                "tags": body.get("tags") or [],
+                # uploads/complete takes the metrics as a map (name -> number), as the registry does.
+                "model_metrics": [
+                    {"key": key, "value": float(value)} for key, value in dict(body.get("model_metrics") or {}).items()
+                ],
             },
         )
         version = created["model_version"]

@@ -63,6 +63,24 @@ def collect(root: Path) -> list[LocalFile]:
     return [LocalFile(rel, local, local.stat().st_size, sha256_of(local)) for rel, local in pairs]
 
 
+# Speed and time left are shown once this much of the transfer has run: the first samples (a connection being
+# opened, one small part done) would give nonsense like "22.3 kB/s 1:57:25".
+SETTLE_S = 1.0
+
+
+def _settled(column: Any) -> Any:
+    """A rich column that renders blank until the task has run SETTLE_S and moved some bytes."""
+    from rich.text import Text
+
+    class Settled(column):
+        def render(self, task: Any) -> Any:
+            if (task.elapsed or 0.0) < SETTLE_S or not task.completed:
+                return Text("")
+            return super().render(task)
+
+    return Settled()
+
+
 class _Progress:
     """A rich progress bar over bytes on a terminal; nothing elsewhere."""
 
@@ -82,8 +100,8 @@ class _Progress:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
+                _settled(TransferSpeedColumn),
+                _settled(TimeRemainingColumn),
                 transient=True,
             )
             self._task = self._bar.add_task(description, total=total)
@@ -104,6 +122,18 @@ class _Progress:
 
 def _show_progress(progress: bool | None) -> bool:
     return sys.stderr.isatty() if progress is None else progress
+
+
+@contextmanager
+def step(progress: bool | None, message: str) -> Iterator[None]:
+    """A spinner with `message` on stderr while a slow step runs (on a terminal, or with progress=True)."""
+    if not _show_progress(progress):
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
 
 
 class _RetryableTransfer(Exception):
@@ -198,7 +228,8 @@ def upload(
     fields = {key: value for key, value in complete_fields.items() if value is not None}
     if parts:
         fields["parts"] = parts
-    return client.complete_upload(plan["upload_id"], name, **fields)
+    with step(progress, f"uploaded {name}; the registry checks the files' sizes..."):
+        return client.complete_upload(plan["upload_id"], name, **fields)
 
 
 def _safe_destination(dest: Path, relative: str) -> Path:

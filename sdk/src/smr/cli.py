@@ -7,15 +7,23 @@ denied (unsigned, unknown key, or no right on the model), 5 any other error. Err
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 from pydantic import BaseModel
 
-from smr.client import SmrClient
+from smr import cli_governance
+from smr.cli_output import (
+    MODEL_COLUMNS,
+    VERSION_COLUMNS,
+    Context,
+    emit,
+    pass_context,
+    print_table,
+)
+from smr.cli_output import pairs as _pairs
 from smr.errors import (
     InvalidParameterValue,
     PermissionDenied,
@@ -23,7 +31,7 @@ from smr.errors import (
     ResourceDoesNotExist,
     SmrError,
 )
-from smr.models import ModelVersion, RegisteredModel
+from smr.models import RegisteredModel
 
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -42,12 +50,15 @@ The endpoint comes from --endpoint or SMR_ENDPOINT; requests are SigV4-signed wi
 Examples:
   smr models create churn --description "churn classifier" --tag team=growth
   smr versions upload churn ./model --tag metric.accuracy=0.97 --alias candidate
-  smr versions promote churn 3 --stage Production --if-metric accuracy --threshold 0.95
+  smr versions promote churn 3 --stage Production --alias champion --if-metric accuracy --threshold 0.95
   smr versions download churn @champion ./serving-model
+  smr history churn --version 3
   smr search --filter "name LIKE 'churn%'" --output json | jq '.[].name'
 
 \b
-Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict, 4 permission denied, 5 other error.
+Global options (anywhere on the line): --endpoint URL, --region REGION, --output/-o table|json.
+Tables show times in your local time zone; -o json prints the data as the API returns it.
+Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict, 4 permission denied, 5 other error, 6 not promoted.
 """
 
 
@@ -59,76 +70,6 @@ def _exit_code(error: SmrError) -> int:
     if isinstance(error, PermissionDenied):
         return EXIT_PERMISSION
     return EXIT_OTHER
-
-
-class Context:
-    def __init__(self, endpoint: str | None, output: str, region: str | None) -> None:
-        self._endpoint = endpoint
-        self.output = output
-        self._region = region
-        self._client: SmrClient | None = None
-
-    @property
-    def client(self) -> SmrClient:
-        if self._client is None:
-            self._client = SmrClient(self._endpoint, region=self._region)
-        return self._client
-
-
-pass_context = click.make_pass_decorator(Context)
-
-
-def _pairs(values: Iterable[str], what: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for value in values:
-        key, sep, item = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=what)
-        pairs[key] = item
-    return pairs
-
-
-def _dump(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_dump(item) for item in value]
-    return value
-
-
-def _emit(ctx: Context, value: Any, columns: Sequence[str] = (), title: str | None = None) -> None:
-    if ctx.output == "json":
-        click.echo(json.dumps(_dump(value), indent=2, sort_keys=True))
-        return
-    rows = value if isinstance(value, list) else [value]
-    if not rows or not isinstance(rows[0], BaseModel):
-        click.echo(json.dumps(_dump(value), indent=2) if not isinstance(value, str) else value)
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(_cell(getattr(row, column, "")) for column in columns))
-    Console(width=200).print(table)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(
-            str(item) if not isinstance(item, BaseModel) else str(getattr(item, "version", item)) for item in value
-        )
-    return str(value)
-
-
-MODEL_COLUMNS = ("name", "description", "aliases", "tags", "last_updated_timestamp")
-VERSION_COLUMNS = ("name", "version", "current_stage", "status", "aliases", "tags", "source")
 
 
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120})
@@ -175,20 +116,27 @@ def models_list(ctx: Context, filter_: str | None, order_by: tuple[str, ...], li
         found.append(model)
         if limit is not None and len(found) >= limit:
             break
-    _emit(ctx, found, MODEL_COLUMNS)
+    emit(ctx, found, MODEL_COLUMNS)
 
 
 @models.command("show")
 @click.argument("name")
 @pass_context
 def models_show(ctx: Context, name: str) -> None:
-    """Show one model.
+    """Show one model with its versions, their stages and aliases.
 
     \b
     Example:
       smr models show churn
     """
-    _emit(ctx, ctx.client.get_registered_model(name), MODEL_COLUMNS)
+    model = ctx.client.get_registered_model(name)
+    escaped = name.replace("'", "\\'")
+    found = list(ctx.client.iter_model_versions(f"name = '{escaped}'", order_by=["version_number DESC"]))
+    if ctx.output == "json":
+        emit(ctx, {**model.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in found]})
+        return
+    print_table(model, MODEL_COLUMNS, title=f"model {name}")
+    print_table(found, VERSION_COLUMNS, title="versions")
 
 
 @models.command("create")
@@ -203,7 +151,7 @@ def models_create(ctx: Context, name: str, description: str | None, tags: tuple[
     Example:
       smr models create churn --tag team=growth
     """
-    _emit(
+    emit(
         ctx,
         ctx.client.create_registered_model(name, tags=_pairs(tags, "--tag"), description=description),
         MODEL_COLUMNS,
@@ -221,7 +169,7 @@ def models_rename(ctx: Context, name: str, new_name: str) -> None:
     Example:
       smr models rename churn churn-v2
     """
-    _emit(ctx, ctx.client.rename_registered_model(name, new_name), MODEL_COLUMNS)
+    emit(ctx, ctx.client.rename_registered_model(name, new_name), MODEL_COLUMNS)
 
 
 @models.command("delete")
@@ -238,7 +186,7 @@ def models_delete(ctx: Context, name: str, yes: bool) -> None:
     if not yes and not click.confirm(f"Delete model {name} and all its versions?"):
         raise click.UsageError("not confirmed (pass --yes)")
     ctx.client.delete_registered_model(name)
-    _emit(ctx, {"deleted": name})
+    emit(ctx, {"deleted": name})
 
 
 @models.command("tag")
@@ -259,7 +207,7 @@ def models_tag(ctx: Context, name: str, pairs: tuple[str, ...], deletes: tuple[s
         ctx.client.set_registered_model_tag(name, key, value)
     for key in deletes:
         ctx.client.delete_registered_model_tag(name, key)
-    _emit(ctx, ctx.client.get_registered_model(name), MODEL_COLUMNS)
+    emit(ctx, ctx.client.get_registered_model(name), MODEL_COLUMNS)
 
 
 # -- versions ---------------------------------------------------------------------------------------------------
@@ -283,7 +231,7 @@ def versions_list(ctx: Context, name: str) -> None:
       smr versions list churn
     """
     escaped = name.replace("'", "\\'")
-    _emit(
+    emit(
         ctx,
         list(ctx.client.iter_model_versions(f"name = '{escaped}'", order_by=["version_number DESC"])),
         VERSION_COLUMNS,
@@ -302,7 +250,7 @@ def versions_show(ctx: Context, name: str, reference: str) -> None:
       smr versions show churn 3
       smr versions show churn @champion
     """
-    _emit(ctx, ctx.client.resolve_version(name, reference), VERSION_COLUMNS)
+    emit(ctx, ctx.client.resolve_version(name, reference), VERSION_COLUMNS)
 
 
 @versions.command("create")
@@ -324,7 +272,7 @@ def versions_create(
     version = ctx.client.create_model_version(
         name, source, run_id=run_id, description=description, tags=_pairs(tags, "--tag")
     )
-    _emit(ctx, version, VERSION_COLUMNS)
+    emit(ctx, version, VERSION_COLUMNS)
 
 
 @versions.command("upload")
@@ -371,7 +319,7 @@ def versions_upload(
         run_id=run_id,
         wait=not no_wait,
     )
-    _emit(ctx, version, VERSION_COLUMNS)
+    emit(ctx, version, VERSION_COLUMNS)
 
 
 @versions.command("download")
@@ -386,15 +334,17 @@ def versions_download(ctx: Context, name: str, reference: str, dest: str) -> Non
     Example:
       smr versions download churn @champion ./model
     """
-    path = ctx.client.download(name, reference, dest)
-    _emit(ctx, {"name": name, "reference": reference, "path": str(path)})
+    version = ctx.client.resolve_version(name, reference)
+    path = ctx.client.download(name, version.version, dest)
+    emit(ctx, {"name": name, "reference": reference, "version": version.version, "path": str(path)})
 
 
 @versions.command("promote")
 @click.argument("name")
 @click.argument("version")
 @click.option("--stage", default=None, help="Staging, Production, Archived or None")
-@click.option("--alias", default=None, help="alias to point at the version")
+@click.option("--alias", "aliases", multiple=True, help="alias to point at the version (repeatable)")
+@click.option("--comment", default=None, help="kept in the history records")
 @click.option("--if-metric", "metric", default=None, help="promote only if this metric clears --threshold")
 @click.option("--threshold", type=float, default=None)
 @click.option("--lower-is-better", is_flag=True, help="the metric must be <= threshold")
@@ -409,53 +359,61 @@ def versions_promote(
     name: str,
     version: str,
     stage: str | None,
-    alias: str | None,
+    aliases: tuple[str, ...],
+    comment: str | None,
     metric: str | None,
     threshold: float | None,
     lower_is_better: bool,
     keep_existing: bool,
 ) -> None:
-    """Move a version to a stage (and/or alias), optionally only if a metric clears a threshold.
+    """Move a version to a stage and/or aliases, all in one transaction, optionally only if a metric clears a
+    threshold. The model's promotion policy is checked for every target first: if it refuses, nothing changes.
 
     \b
     Examples:
-      smr versions promote churn 3 --stage Production
+      smr versions promote churn 3 --stage Production --alias champion
       smr versions promote churn 3 --stage Production --if-metric accuracy --threshold 0.95
 
     With --if-metric, exit code 0 when promoted and 6 when the rule does not hold (nothing changed).
     """
-    if stage is None and alias is None:
+    if stage is None and not aliases:
         raise click.UsageError("give --stage and/or --alias")
     if (metric is None) != (threshold is None):
         raise click.UsageError("--if-metric and --threshold go together")
+    archive = not keep_existing and stage is not None and stage.lower() in ("staging", "production")
     if metric is not None and threshold is not None:
+        if len(aliases) > 1:
+            raise click.UsageError("--if-metric promotes to one --alias at most")
         promoted = ctx.client.promote_if(
             name,
             version,
             metric=metric,
             threshold=threshold,
             stage=stage,
-            alias=alias,
+            alias=aliases[0] if aliases else None,
             higher_is_better=not lower_is_better,
-            archive_existing_versions=not keep_existing,
+            archive_existing_versions=archive,
         )
         current = ctx.client.get_model_version(name, version)
-        _emit(ctx, {"promoted": promoted, "metric": metric, "value": current.metric(metric), "threshold": threshold})
+        emit(
+            ctx,
+            {
+                "promoted": promoted,
+                "version": current.version,
+                "current_stage": current.current_stage,
+                "aliases": current.aliases,
+                "metric": metric,
+                "value": current.metric(metric),
+                "threshold": threshold,
+            },
+        )
         if not promoted:
             sys.exit(EXIT_NOT_PROMOTED)
         return
-    result: ModelVersion | None = None
-    if stage is not None:
-        result = ctx.client.transition_model_version_stage(
-            name,
-            version,
-            stage,
-            archive_existing_versions=not keep_existing and stage.lower() in ("staging", "production"),
-        )
-    if alias is not None:
-        ctx.client.set_registered_model_alias(name, alias, version)
-        result = ctx.client.get_model_version(name, version)
-    _emit(ctx, result, VERSION_COLUMNS)
+    result = ctx.client.promote(
+        name, version, stage=stage, aliases=list(aliases), archive_existing_versions=archive, comment=comment
+    )
+    emit(ctx, result, VERSION_COLUMNS)
 
 
 EXIT_NOT_PROMOTED = 6
@@ -479,11 +437,11 @@ def versions_alias(ctx: Context, name: str, alias: str, version: str | None, del
         raise click.UsageError("give a VERSION to point the alias at, or --delete")
     if delete:
         ctx.client.delete_registered_model_alias(name, alias)
-        _emit(ctx, {"deleted_alias": alias, "name": name})
+        emit(ctx, {"deleted_alias": alias, "name": name})
     else:
         assert version is not None
         ctx.client.set_registered_model_alias(name, alias, version)
-        _emit(ctx, ctx.client.get_model_version_by_alias(name, alias), VERSION_COLUMNS)
+        emit(ctx, ctx.client.get_model_version_by_alias(name, alias), VERSION_COLUMNS)
 
 
 @versions.command("delete")
@@ -501,7 +459,7 @@ def versions_delete(ctx: Context, name: str, version: str, yes: bool) -> None:
     if not yes and not click.confirm(f"Delete version {version} of {name}?"):
         raise click.UsageError("not confirmed (pass --yes)")
     ctx.client.delete_model_version(name, version)
-    _emit(ctx, {"deleted": name, "version": version})
+    emit(ctx, {"deleted": name, "version": version})
 
 
 # -- search -----------------------------------------------------------------------------------------------------
@@ -533,7 +491,10 @@ def search(
         found.append(item)
         if limit is not None and len(found) >= limit:
             break
-    _emit(ctx, found, VERSION_COLUMNS if search_versions else MODEL_COLUMNS)
+    emit(ctx, found, VERSION_COLUMNS if search_versions else MODEL_COLUMNS)
+
+
+cli_governance.register(cli)
 
 
 def _fail(code: int, message: str) -> NoReturn:
@@ -541,10 +502,39 @@ def _fail(code: int, message: str) -> NoReturn:
     sys.exit(code)
 
 
+# Options of the top-level group that users put anywhere on the line (`smr search ... -o json`).
+GLOBAL_OPTIONS = frozenset({"--output", "-o", "--endpoint", "--region"})
+
+
+def hoist_global_options(argv: Sequence[str]) -> list[str]:
+    """Move the global options (and their values) to the front, where click expects them; `--` ends the scan."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            rest.extend(argv[index:])
+            break
+        name = token.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS and "=" in token:
+            front.append(token)
+        elif name in GLOBAL_OPTIONS and index + 1 < len(argv):
+            front.extend(argv[index : index + 2])
+            index += 1
+        elif token.startswith("-o") and len(token) > 2 and not token.startswith("--"):
+            front.append(token)  # -ojson
+        else:
+            rest.append(token)
+        index += 1
+    return front + rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: runs the CLI and turns every failure into a documented exit code."""
+    args = hoist_global_options(list(argv) if argv is not None else sys.argv[1:])
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="smr", standalone_mode=False)
+        result = cli.main(args=args, prog_name="smr", standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.UsageError as error:

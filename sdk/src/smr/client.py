@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from botocore.credentials import Credentials
 
 from smr.errors import InvalidParameterValue, ResourceDoesNotExist, SmrError, VersionRegistrationFailed
+from smr.extensions import ExtensionRoutes
 from smr.models import ModelVersion, Page, Permissions, RegisteredModel
 from smr.transport import RetryPolicy, Transport
 
@@ -34,13 +35,16 @@ def _tag_list(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
 
 
 def resolve_endpoint(endpoint: str | None) -> str:
-    found = endpoint or os.environ.get(ENDPOINT_VARIABLE) or os.environ.get("MLFLOW_REGISTRY_URI")
+    found = endpoint or os.environ.get(ENDPOINT_VARIABLE)
     if not found:
-        raise InvalidParameterValue(f"No registry endpoint: pass endpoint= or set {ENDPOINT_VARIABLE}.")
+        raise InvalidParameterValue(
+            f"No registry endpoint: give --endpoint URL (CLI) or SmrClient(endpoint=URL), or set {ENDPOINT_VARIABLE} "
+            "(for `make run`: `source .smr/env`; in AWS: the stack's ApiUrl output)."
+        )
     return found
 
 
-class SmrClient:
+class SmrClient(ExtensionRoutes):
     """A client of one smr registry.
 
     client = SmrClient("https://abc123.execute-api.eu-west-1.amazonaws.com")   # or SMR_ENDPOINT
@@ -280,7 +284,20 @@ class SmrClient:
             if not found:
                 raise ResourceDoesNotExist(f"No version of {name} is in stage {text}.")
             return found[0]
-        return self.get_model_version_by_alias(name, text.removeprefix("@"))
+        alias = text.removeprefix("@")
+        try:
+            return self.get_model_version_by_alias(name, alias)
+        except (ResourceDoesNotExist, InvalidParameterValue) as missing:
+            if text.startswith("@"):
+                raise
+            # A bare word that is no alias may be a mistyped stage ("Prodution"): say what else it could be.
+            # (MLflow answers a missing alias with INVALID_PARAMETER_VALUE; the error keeps the server's code.)
+            raise type(missing)(
+                f"{missing.message.rstrip('.')}. {text!r} is neither a version number, an alias of {name}, nor a stage "
+                f"(stages: {', '.join(STAGES)}).",
+                error_code=missing.error_code,
+                status=missing.status,
+            ) from missing
 
     # -- waiting ---------------------------------------------------------------------------------------------
 
@@ -375,7 +392,8 @@ class SmrClient:
                 "run_id": run_id,
                 "aliases": aliases,
                 "stage": stage,
-                "model_metrics": [{"key": k, "value": v} for k, v in (model_metrics or {}).items()] or None,
+                # uploads/complete takes the metrics as a map, name -> number (docs/artifacts.md).
+                "model_metrics": {key: float(value) for key, value in (model_metrics or {}).items()} or None,
             },
             progress=progress,
             multipart_threshold=multipart_threshold,
@@ -383,7 +401,10 @@ class SmrClient:
         )
         if not wait:
             return version
-        return self.wait_until_ready(name, version.version, timeout_s=timeout_s)
+        with artifacts.step(
+            progress, f"verifying {name} version {version.version}: the registry copies it and checks every SHA-256..."
+        ):
+            return self.wait_until_ready(name, version.version, timeout_s=timeout_s)
 
     def download(
         self,
@@ -439,8 +460,9 @@ class SmrClient:
 
         The rule: the metric is read from the version's `model_metrics`, else from its tag `metric.<metric>`
         (a number). It holds when value >= threshold (value <= threshold with higher_is_better=False). A version
-        without the metric is not promoted. Promoting means the transition to `stage` (if given) and pointing
-        `alias` (if given) at the version. Nothing changes when the rule does not hold.
+        without the metric is not promoted. Promoting is one atomic call (`promote`): the transition to `stage` (if
+        given) and `alias` (if given) land together or not at all, the model's promotion policy checked for both
+        first. Nothing changes when the rule does not hold (False) or the policy refuses (InvalidParameterValue).
         """
         if stage is None and alias is None:
             raise InvalidParameterValue("promote_if needs a stage or an alias to promote to.")
@@ -451,15 +473,15 @@ class SmrClient:
         holds = value >= threshold if higher_is_better else value <= threshold
         if not holds:
             return False
-        if stage is not None:
-            self.transition_model_version_stage(
-                name,
-                found.version,
-                stage,
-                archive_existing_versions=archive_existing_versions and stage.lower() in ("staging", "production"),
-            )
-        if alias is not None:
-            self.set_registered_model_alias(name, alias, found.version)
+        self.promote(
+            name,
+            found.version,
+            stage=stage,
+            aliases=[alias] if alias is not None else None,
+            archive_existing_versions=archive_existing_versions
+            and stage is not None
+            and stage.lower() in ("staging", "production"),
+        )
         return True
 
 

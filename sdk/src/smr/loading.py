@@ -44,8 +44,9 @@ def load_model(
     dest: str | os.PathLike[str] | None = None,
     as_path: bool | None = None,
 ) -> Any:
-    """Download the version `uri` names and return it loaded as an mlflow pyfunc model when mlflow is installed,
-    else (or with as_path=True) the local folder. Versions are immutable, so a cached copy is reused."""
+    """Download the version `uri` names and return it loaded as an mlflow pyfunc model when mlflow is installed and
+    the version is an MLflow model (has an MLmodel), else (or with as_path=True) the local folder. Versions are
+    immutable, so a cached copy is reused."""
     name, reference = parse_model_uri(uri)
     client = client or SmrClient()
     version = client.resolve_version(name, reference)
@@ -54,7 +55,8 @@ def load_model(
     if not marker.exists():
         client.download(name, version.version, target)
         marker.touch()
-    if as_path is True or (as_path is None and not _mlflow_available()):
+    # A folder without an MLmodel is not an MLflow model: mlflow could not load it, so it comes back as a path.
+    if as_path is True or (as_path is None and not ((target / "MLmodel").is_file() and _mlflow_available())):
         return target
     import mlflow.pyfunc
 

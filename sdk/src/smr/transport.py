@@ -35,6 +35,9 @@ BACKOFF_CAP_S = 20.0
 MAX_RETRY_AFTER_S = 120.0
 POOL_CONNECTIONS = 32
 ALWAYS_RETRIED = frozenset({429, 503})
+# A server that refuses connections is most likely not running: retry briefly (a restart), then say so, within ~2 s.
+UNREACHABLE_RETRY_BUDGET_S = 1.5
+UNREACHABLE_RETRY_WAIT_S = 0.3
 RETRIED_WHEN_IDEMPOTENT = frozenset({500, 502, 504})
 
 
@@ -83,6 +86,11 @@ def encode_query(params: Mapping[str, Any]) -> str:
         for item in value if isinstance(value, list | tuple) else [value]:
             pairs.append((key, str(item).lower() if isinstance(item, bool) else str(item)))
     return urlencode(pairs, quote_via=quote, safe="-_.~")
+
+
+def _never_connected(error: Exception) -> bool:
+    """The request could not even open a connection (refused, unknown host, connect timeout): nothing was sent."""
+    return isinstance(error, requests.exceptions.ConnectTimeout) or "Failed to establish a new connection" in str(error)
 
 
 class Transport:
@@ -135,6 +143,27 @@ class Transport:
         SigV4Auth(self._resolved_credentials(), SERVICE, self.region).add_auth(request)
         return dict(request.headers.items())
 
+    def _unreachable(self, method: str, url: str, error: Exception) -> SmrError:
+        text = str(error)
+        reason = next(
+            (
+                label
+                for marker, label in (
+                    ("Connection refused", "connection refused"),
+                    ("Name or service not known", "unknown host"),
+                    ("nodename nor servname", "unknown host"),
+                    ("timed out", "timed out"),
+                )
+                if marker in text
+            ),
+            type(error).__name__,
+        )
+        return SmrError(
+            f"Cannot reach the registry at {self.endpoint} ({reason}; {method} {url}). Is the server running "
+            "(`make run`), and are --endpoint / SMR_ENDPOINT right?",
+            error_code="CONNECTION_ERROR",
+        )
+
     def request(
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None, idempotent: bool
     ) -> Any:
@@ -146,17 +175,25 @@ class Transport:
         data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         base_headers = {"Content-Type": "application/json"} if data else {}
         attempt = 0
+        started = time.monotonic()
         while True:
             # Signed afresh for each attempt: X-Amz-Date must stay within the server's clock-skew window.
             headers = self._signed_headers(method, url, data, dict(base_headers))
             try:
                 response = self.session.request(method, url, data=data or None, headers=headers, timeout=self.timeout)
             except (requests.ConnectionError, requests.Timeout) as error:
-                if idempotent and attempt < self.retry.max_retries:
+                if _never_connected(error):
+                    # Nothing reached a server (most likely none is running): repeat briefly whatever the method
+                    # (a restart), then say so, within ~2 s rather than after a full backoff.
+                    if time.monotonic() - started < UNREACHABLE_RETRY_BUDGET_S:
+                        self._sleep(UNREACHABLE_RETRY_WAIT_S)
+                        attempt += 1
+                        continue
+                elif idempotent and attempt < self.retry.max_retries:
                     self._sleep(self.retry.backoff(attempt))
                     attempt += 1
                     continue
-                raise SmrError(f"{method} {url}: {error}", error_code="CONNECTION_ERROR") from error
+                raise self._unreachable(method, url, error) from error
             status = response.status_code
             retryable = status in ALWAYS_RETRIED or (idempotent and status in RETRIED_WHEN_IDEMPOTENT)
             if retryable and attempt < self.retry.max_retries:

@@ -151,6 +151,17 @@ class DeleteModelVersionTag(Request):
     key: StrictStr
 
 
+class PromoteModelVersion(Request):
+    """smr extension: a stage and aliases for one version, in one transaction (docs/governance.md)."""
+
+    name: StrictStr
+    version: Version
+    stage: StrictStr | None = None
+    aliases: list[StrictStr] = Field(default_factory=list)
+    archive_existing_versions: bool = False
+    comment: StrictStr | None = None
+
+
 # --- smr's extension API (/api/2.0/smr/, docs/design.md "Extension API and artifacts contract") ---------------
 
 

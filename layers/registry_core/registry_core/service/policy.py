@@ -76,14 +76,20 @@ def _failure(rule: PolicyRule, version: ModelVersion) -> str | None:
     return None if rule.stage in version.stages_visited else describe(rule)
 
 
+def promotion_failures(policy: PromotionPolicy | None, target: str, version: ModelVersion) -> str | None:
+    """Why the policy refuses `version` for `target` (every broken rule), or None when it complies."""
+    if policy is None:
+        return None
+    failures = [failure for rule in policy.rules.get(target, []) if (failure := _failure(rule, version))]
+    if not failures:
+        return None
+    return f"Promotion policy of {version.name!r} refuses version {version.version} for {target}: " + "; ".join(
+        failures
+    )
+
+
 def check_promotion(policy: PromotionPolicy | None, target: str, version: ModelVersion) -> None:
     """Raise InvalidParameterValue listing every rule of `target` that `version` breaks; nothing when it complies."""
-    if policy is None:
-        return
-    failures = [failure for rule in policy.rules.get(target, []) if (failure := _failure(rule, version))]
-    if failures:
-        raise InvalidParameterValue(
-            f"Promotion policy of {version.name!r} refuses version {version.version} for {target}: "
-            + "; ".join(failures)
-            + "."
-        )
+    refusal = promotion_failures(policy, target, version)
+    if refusal is not None:
+        raise InvalidParameterValue(refusal + ".")

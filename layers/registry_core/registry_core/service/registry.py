@@ -42,7 +42,7 @@ from registry_core.service.governance import merged_metrics, recorded_metrics
 from registry_core.service.lifecycle import ModelLifecycle
 from registry_core.service.model_edits import changed_version, new_version, set_alias, set_version_tag, transition
 from registry_core.service.model_writer import ModelChange, ModelWriter, now_ms, version_not_found
-from registry_core.service.policy import check_promotion
+from registry_core.service.policy import check_promotion, promotion_failures
 from registry_core.store.base import RegistryStore, Write
 
 LOGGED_MODEL_SCHEME = "models:/"
@@ -394,3 +394,57 @@ class RegistryService:
             draft.delete_versions.append(number)
 
         self._writer.mutate_model(name, change, version=number, prefetch_previous=True, needed=PermissionLevel.MANAGE)
+
+    # -- atomic promotion (smr extension) ----------------------------------------------------------------------
+
+    def promote_model_version(
+        self,
+        name: str,
+        version: str | int,
+        *,
+        stage: str | None = None,
+        aliases: list[str] | None = None,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        """Move a version to `stage` and point `aliases` at it in one transaction: all of it, or nothing.
+
+        The promotion policy is checked for every target (the stage, then each alias, against the version as the
+        stage move leaves it, as the separate calls in that order would) before anything is committed; a refusal
+        lists every broken rule of every target. History and events are those of the separate transition and alias
+        calls (the same edits, model_edits.transition and set_alias).
+        """
+        validate_model_name(name)
+        number = validate_version(version)
+        target_stage = canonical_stage(stage) if stage is not None else None
+        wanted_aliases = list(dict.fromkeys(aliases or []))
+        for alias in wanted_aliases:
+            validate_alias_name(alias)
+            validate_alias_not_reserved(alias)
+        if target_stage is None and not wanted_aliases:
+            raise InvalidParameterValue("A promotion needs a stage, at least one alias, or both.")
+        if archive_existing_versions and target_stage not in EXCLUSIVE_STAGES:
+            raise InvalidParameterValue(
+                "Model version transition cannot archive existing model versions because "
+                f"'{stage}' is not an Active stage. Valid stages are ['Staging', 'Production']"
+            )
+
+        def change(draft: ModelChange) -> ModelVersion:
+            model, found = draft.model, draft.version
+            assert found is not None
+            refusals: list[str | None] = []
+            if target_stage is not None:
+                refusals.append(promotion_failures(model.policy, stage_target(target_stage.value), found))
+                transition(self._writer, draft, target_stage)
+            for alias in wanted_aliases:
+                refusals.append(promotion_failures(model.policy, alias_target(alias), found))
+                set_alias(draft, alias, number)
+            # Only in memory so far: raising here leaves the registry exactly as it was.
+            failures = [refusal for refusal in refusals if refusal is not None]
+            if failures:
+                raise InvalidParameterValue("; ".join(failures) + ". Nothing was changed.")
+            return model.with_aliases(found)
+
+        return self._writer.mutate_model(
+            name, change, version=number, prefetch_previous=target_stage is not None, comment=comment
+        )
