@@ -12,4 +12,5 @@ from registry_core.wiring import governance_service
 @endpoint(ModelName)
 def handler(request: ModelName, caller: Caller) -> dict[str, Any]:
     policy = governance_service(caller).get_promotion_policy(request.name)
-    return {"name": request.name, "policy": policy.model_dump(mode="json")}
+    # Unset options (a metric rule without `recorded_by`) are left out: the policy reads back as it was written.
+    return {"name": request.name, "policy": policy.model_dump(mode="json", exclude_none=True)}

@@ -12,4 +12,5 @@ from registry_core.wiring import governance_service
 @endpoint(SetPromotionPolicy)
 def handler(request: SetPromotionPolicy, caller: Caller) -> dict[str, Any]:
     policy = governance_service(caller).set_promotion_policy(request.name, request.policy)
-    return {"name": request.name, "policy": policy.model_dump(mode="json")}
+    # Unset options (a metric rule without `recorded_by`) are left out: the policy reads back as it was written.
+    return {"name": request.name, "policy": policy.model_dump(mode="json", exclude_none=True)}
