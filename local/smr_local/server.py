@@ -6,7 +6,8 @@ Environment defaults: SMR_HOST, SMR_PORT, SMR_AWS_PORT, SMR_DATA_DIR, SMR_LOCAL_
 SMR_LOCAL_CREDENTIALS (more `KEY:SECRET:user-name` pairs, comma-separated, beside the printed one).
 As API Gateway with IAM authorization does, every request must be SigV4-signed (service execute-api) by a known
 key, unless started with --no-auth; see docs/auth.md. Port 0 picks a free port (the chosen ones are
-printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it after a last save.
+printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it (every acknowledged write
+is already journaled). GET /api/2.0/smr/local/health (loopback only) shows the event pumps, queue pollers and journal.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from smr_local import template as stack
 from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, EmbeddedAws
 from smr_local.events import LocalEventPumps, create_event_resources
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
-from smr_local.persistence import DEFAULT_AUTOSAVE_INTERVAL_S, Persistence
+from smr_local.health import LocalHealthView
+from smr_local.persistence import Persistence
 from smr_local.queues import (
     QueuePollers,
     configure_notifications,
@@ -55,7 +57,6 @@ class Options:
     port: int
     aws_port: int
     data_dir: Path
-    autosave_interval_s: float
     # None: no signature needed (--no-auth); otherwise the keys whose signatures are accepted.
     credentials: dict[str, sigv4.LocalCredential] | None
 
@@ -79,12 +80,8 @@ def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | N
         default=Path(environ.get("SMR_DATA_DIR") or DEFAULT_DATA_DIR),
         help="where models and artifacts are kept between runs",
     )
-    parser.add_argument(
-        "--autosave-interval",
-        type=float,
-        default=DEFAULT_AUTOSAVE_INTERVAL_S,
-        help="seconds between saves while something changes",
-    )
+    # Saves used to run every N seconds; every write is journaled now. Still accepted, so old commands keep working.
+    parser.add_argument("--autosave-interval", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-auth",
         action="store_true",
@@ -107,7 +104,6 @@ def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | N
         port=arguments.port,
         aws_port=aws_port,
         data_dir=arguments.data_dir.resolve(),
-        autosave_interval_s=arguments.autosave_interval,
         credentials=credentials,
     )
 
@@ -167,10 +163,10 @@ def serve(options: Options) -> int:
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
-            # A second Ctrl-C while the last save runs: leave now. Files are replaced atomically, so the data
-            # directory holds the previous save or this one, never half of one.
-            LOGGER.warning("%s again: exiting without waiting for the save", signal.Signals(signum).name)
-            os._exit(1)
+            # A second signal (make and the shell both pass on a Ctrl-C or a SIGTERM to the process group): leave
+            # now. Nothing is lost: every acknowledged write is already in the journal.
+            LOGGER.info("%s again: exiting now; every acknowledged write is already saved", signal.Signals(signum).name)
+            os._exit(0)
         LOGGER.info("%s: stopping", signal.Signals(signum).name)
         stop.set()
 
@@ -196,7 +192,7 @@ def serve(options: Options) -> int:
     os.environ.update(function_queue_environment(template, queues))
     event_resources = create_event_resources(template, aws, LOCAL_STACK.stack_name)
     os.environ.update(event_resources.environment())
-    persistence = Persistence(options.data_dir, aws, table_name, bucket, options.autosave_interval_s)
+    persistence = Persistence(options.data_dir, aws, table_name, bucket)
     restored = persistence.restore()
     configure_notifications(aws.client("s3"), bucket, template, queues)
     LOGGER.info("restored %d items and %d objects from %s", restored.items, restored.objects, options.data_dir)
@@ -222,16 +218,25 @@ def serve(options: Options) -> int:
         region=LOCAL_REGION,
         credentials=options.credentials,
     )
-    pollers = QueuePollers(sqs_subscriptions(template, queues), lambda: aws.client("sqs"), loader, LOCAL_REGION)
+    pollers = QueuePollers(
+        sqs_subscriptions(template, queues),
+        lambda: aws.client("sqs"),
+        loader,
+        LOCAL_REGION,
+        has_messages=aws.has_visible_messages,
+    )
     pollers.start()
-    http: BaseWSGIServer = make_server(options.host, options.port, api, threaded=True)
+    # After the restore: the pumps publish only what changes from now on.
+    pumps = LocalEventPumps(template, aws, table_name, event_resources, FunctionLoader(stack.REPO_ROOT))
+    health = LocalHealthView(
+        api, {"events": pumps.health, "queue_pollers": pollers.health, "journal": persistence.status}
+    )
+    http: BaseWSGIServer = make_server(options.host, options.port, health, threaded=True)
     # A short poll interval only makes shutdown prompt; requests are served as they arrive either way.
     http_thread = threading.Thread(
         target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-http", daemon=True
     )
     http_thread.start()
-    # After the restore: the pumps publish only what changes from now on.
-    pumps = LocalEventPumps(template, aws, table_name, event_resources, FunctionLoader(stack.REPO_ROOT))
     pumps.start()
 
     registry_url = f"http://{options.host}:{http.server_port}"
@@ -247,7 +252,6 @@ def serve(options: Options) -> int:
         print(f"export {name}={value}")
     print("# Ctrl-C stops it; models and artifacts are kept in the data directory.", flush=True)
 
-    persistence.start_autosave()
     try:
         while not stop.wait(1.0):
             pass

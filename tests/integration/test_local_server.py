@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,11 +21,10 @@ from werkzeug.test import Client
 from smr_local.aws import SNAPSHOT_HEADER, SerializedWsgiApp
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
 from smr_local.template import FunctionSettings, Route
-from tests.support.server import REQUIRED_EXPORTS, LocalServer, run_local_server, start_local_server
+from tests.support.server import REQUIRED_EXPORTS, LocalServer, run_local_server
 from tests.support.template import REPO_ROOT, http_routes, stack_template
 
 API = "/api/2.0/mlflow"
-SAVE_TIMEOUT_S = 20.0
 
 
 def _client(server: LocalServer, service: str) -> Any:
@@ -234,29 +232,6 @@ def test_data_survives_a_clean_restart_with_the_same_data_dir(tmp_path: Path) ->
     # run_local_server stopped it with SIGTERM and checked it exited 0.
     with run_local_server(data_dir) as second:
         _assert_sample_data(second, "restart")
-
-
-def test_changes_are_saved_while_running_so_a_crash_loses_little(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    first = start_local_server(data_dir)
-    try:
-        _put_sample_data(first, "crash")
-
-        def saved() -> bool:
-            table_file = data_dir / "dynamodb.json"
-            manifest = data_dir / "s3" / "manifest.json"
-            return (
-                table_file.exists()
-                and "M#crash" in table_file.read_text()
-                and manifest.exists()
-                and "crash/model.pkl" in manifest.read_text()
-            )
-
-        _wait_for(saved, SAVE_TIMEOUT_S, "the periodic save")
-    finally:
-        first.stop(signal.SIGKILL)  # no chance to save on the way out
-    with run_local_server(data_dir) as second:
-        _assert_sample_data(second, "crash")
 
 
 def test_deleted_objects_stay_deleted_after_a_restart(tmp_path: Path) -> None:
