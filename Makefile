@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SMR_PORT ?= 5000
 
-.PHONY: run test lint typecheck unit integration e2e template bench clean
+.PHONY: run test lint typecheck unit integration e2e template bench soak throughput clean
 
 # uv installs this project's dependencies ~20x faster than pip; bootstrap it into its own venv.
 $(UV):
@@ -41,6 +41,16 @@ test: $(VENV)/.synced lint typecheck template
 
 bench: $(VENV)/.synced
 	$(PY) scripts/bench.py
+
+# 20,000 mixed registry writes over HTTP against a `make run`-style server (ports 5150-5151): p50 of the first and
+# last 1,000 writes, the server's memory. SOAK_WRITES=3000 for a shorter run.
+SOAK_WRITES ?= 20000
+soak: $(VENV)/.synced
+	$(PY) scripts/soak.py --writes $(SOAK_WRITES)
+
+# The same 750 MlflowClient operations against a `make run`-style server and a real `mlflow server` (sqlite).
+throughput: $(VENV)/.synced
+	$(PY) scripts/throughput.py
 
 clean:
 	rm -rf $(VENV) $(UV_DIR) .smr .aws-sam .mypy_cache .pytest_cache .ruff_cache

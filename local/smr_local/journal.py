@@ -42,11 +42,15 @@ _SEGMENT_PATTERN = re.compile(r"journal-(\d{12})\.jsonl")
 Change = dict[str, Any]
 
 
-def change_key(change: Change) -> str:
+def change_key(change: Change) -> tuple[str, ...]:
     """What a change is about: later changes of the same thing replace earlier ones."""
     if change["t"] == "item":
-        return "i" + json.dumps(change["key"], sort_keys=True, separators=(",", ":"))
-    return "o" + str(change["key"])
+        # A key attribute is a string, number or binary: {"S": "..."}, one type and one scalar value.
+        return (
+            "i",
+            *sorted(f"{name}:{kind}:{inner}" for name, value in change["key"].items() for kind, inner in value.items()),
+        )
+    return ("o", str(change["key"]))
 
 
 def is_removal(change: Change) -> bool:
@@ -146,8 +150,8 @@ class Journal:
 
     # --- reading ---------------------------------------------------------------------------------------------------
 
-    def _read_snapshot(self) -> tuple[int, dict[str, Change]]:
-        state: dict[str, Change] = {}
+    def _read_snapshot(self) -> tuple[int, dict[tuple[str, ...], Change]]:
+        state: dict[tuple[str, ...], Change] = {}
         through = 0
         if not self.snapshot_path.exists():
             return through, state
@@ -159,7 +163,7 @@ class Journal:
         return through, state
 
     @staticmethod
-    def _fold(state: dict[str, Change], segments: Iterable[Path], after: int) -> int:
+    def _fold(state: dict[tuple[str, ...], Change], segments: Iterable[Path], after: int) -> int:
         """Apply the entries numbered above `after`; returns the last number applied."""
         last = after
         for path in segments:

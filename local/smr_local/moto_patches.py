@@ -12,6 +12,8 @@ O(all history), in time and memory:
   keeps at most `MAX_STREAM_RECORDS` (the oldest go first, as in AWS after 24 hours); reading from before the oldest
   kept record starts at the oldest (moto would fail an assertion).
 - Every `GetRecords` keeps a new shard iterator forever; here only the newest `MAX_SHARD_ITERATORS` are kept.
+- `Item.__init__` re-sums the whole item's size for every attribute it sets (O(attributes²) per write, minutes to
+  restore 100,000 items); here the size is summed once, against the same limit.
 
 It also lets one listener see which items and objects each request changed (`ChangeRecorder`), so that the local
 server journals exactly those (see smr_local.journal).
@@ -30,9 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.s3.models import S3Backend
 
@@ -233,6 +237,24 @@ def has_visible_messages(account_id: str, region: str, queue_url: str) -> bool:
     return queue is None or bool(queue.messages)
 
 
+# --- items: one size check, not one per attribute -----------------------------------------------------------------
+
+# moto's LimitedSizeDict: an item may not exceed this many bytes (keys' and values' sizes summed).
+ITEM_SIZE_LIMIT = 405_000
+
+
+def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """moto's Item.__init__ re-sums the whole item's size for each attribute it sets (O(attributes²) per write);
+    summing once, at the end, accepts and rejects the same items (sizes only add up)."""
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict()
+    dict.update(self.attrs, values)  # LimitedSizeDict's own __setitem__ still checks later in-place updates
+
+
 # --- recording -----------------------------------------------------------------------------------------------------
 
 
@@ -283,6 +305,7 @@ def install() -> None:
         if _state.installed:
             return
         dynamodb_models.copy = _TablesAsTheyAre  # type: ignore[assignment]
+        Item.__init__ = _item_init  # type: ignore[method-assign]
         DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
         DynamoDBBackend.update_item = _recording_backend_update(DynamoDBBackend.update_item)  # type: ignore[method-assign]
         Table.put_item = _recording_table_put(Table.put_item)  # type: ignore[method-assign]

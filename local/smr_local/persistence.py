@@ -16,9 +16,12 @@ Only the latest version of each object is kept, and queue messages are not (see 
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import logging
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,8 @@ _LEGACY_OBJECT_HEADERS = {
 class RestoreSummary:
     items: int
     objects: int
+    # Every restored item's typed attributes (what start-up needs to look at, without a Scan through moto).
+    item_images: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
 
 def _encode_binary(value: Any) -> Any:
@@ -87,6 +92,18 @@ def _item_change(table: Table, hash_key: Any, range_key: Any, item: Any) -> Chan
     return {"t": "item", "key": key, "item": attributes}
 
 
+@contextmanager
+def _no_garbage_collection() -> Iterator[None]:
+    """Loading keeps every object it makes: the cyclic collector would rescan them all, again and again (it made a
+    100,000-item restore take minutes). Afterwards they are frozen out of later collections too."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.freeze()
+
+
 class Persistence:
     """Journals the embedded table's and bucket's changes to data_dir, and restores them from it."""
 
@@ -103,7 +120,7 @@ class Persistence:
     def restore(self) -> RestoreSummary:
         """Put back what was journaled (the table and bucket must exist and be empty), then journal from now on."""
         legacy = not self.journal.exists() and (self.data_dir / _LEGACY_TABLE_FILE).exists()
-        with self._aws.app.locked():
+        with self._aws.app.locked(), _no_garbage_collection():
             changes = self._legacy_changes() if legacy else self.journal.load()
             summary = self._apply(changes)
             if legacy:
@@ -122,12 +139,13 @@ class Persistence:
         s3 = self._aws.s3_backend()
         stream = table.stream_shard
         table.stream_shard = None  # restored items were published by an earlier run: no stream records
-        items = objects = 0
+        images: list[dict[str, Any]] = []
+        objects = 0
         try:
             for change in changes:
                 if change["t"] == "item":
                     table.put_item({name: _decode_binary(value) for name, value in change["item"].items()})
-                    items += 1
+                    images.append(change["item"])
                     continue
                 blob = self.journal.blobs_dir / change["blob"]
                 if not blob.exists():
@@ -138,7 +156,7 @@ class Persistence:
                 objects += 1
         finally:
             table.stream_shard = stream
-        return RestoreSummary(items=items, objects=objects)
+        return RestoreSummary(items=len(images), objects=objects, item_images=images)
 
     def _legacy_changes(self) -> list[Change]:
         """Format 1's files as changes; its blobs are read as they are (they are renamed by content later)."""

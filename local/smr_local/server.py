@@ -198,9 +198,10 @@ def serve(options: Options) -> int:
     LOGGER.info("restored %d items and %d objects from %s", restored.items, restored.objects, options.data_dir)
     copy_queue_url = os.environ.get("SMR_COPY_QUEUE_URL", "")
     if copy_queue_url and restored.items:
-        requeued = requeue_pending_copies(aws.client("dynamodb"), table_name, aws.client("sqs"), copy_queue_url)
+        requeued = requeue_pending_copies(restored.item_images, aws.client("sqs"), copy_queue_url)
         if requeued:
             LOGGER.info("queued again the copies of %d versions pending registration", requeued)
+    restored.item_images.clear()  # only start-up needed them
 
     # Lambda puts the layer's python/ directory on sys.path; here the layer's source is the equivalent.
     layer_path = str(stack.REPO_ROOT / "layers" / "registry_core")

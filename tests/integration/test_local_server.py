@@ -409,3 +409,15 @@ def test_the_server_serves_every_route_of_the_template() -> None:
     # The server reads its routes from template.yaml; every one of them points at a function directory.
     for route in http_routes(stack_template()):
         assert (REPO_ROOT / route.code_uri).is_dir(), route.code_uri
+
+
+def test_the_local_health_view_is_for_loopback_clients_only() -> None:
+    from smr_local.health import HEALTH_PATH, LocalHealthView
+
+    view = LocalHealthView(lambda environ, start_response: [], {"journal": lambda: {"segments": 1}})
+
+    local = Client(view).get(HEALTH_PATH, environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+    remote = Client(view).get(HEALTH_PATH, environ_overrides={"REMOTE_ADDR": "192.168.1.20"})
+
+    assert (local.status_code, local.json) == (200, {"journal": {"segments": 1}})
+    assert (remote.status_code, remote.json["error_code"]) == (403, "PERMISSION_DENIED")  # type: ignore[index]

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.s3.models import S3Backend
@@ -89,6 +90,7 @@ def test_moto_still_has_what_the_patches_wrap() -> None:
         S3Backend.put_object: ["self", "bucket_name", "key_name", "value"],
         S3Backend.delete_object: ["self", "bucket_name", "key_name"],
     }
+    assert list(inspect.signature(Item.__init__).parameters) == ["self", "hash_key", "range_key", "attrs"]
     for function, leading in wrapped.items():
         original = inspect.unwrap(function)
         assert original is not function, f"{function.__qualname__} is not patched"
@@ -253,3 +255,12 @@ def test_the_stream_end_is_the_newest_records_number(dynamodb_client: Any) -> No
     _put(dynamodb_client, "b")
     newest = int(_stream_read(dynamodb_client)[-1]["dynamodb"]["SequenceNumber"])
     assert moto_patches.stream_end(_table().stream_shard) == newest  # type: ignore[arg-type]
+
+
+def test_an_item_over_the_size_limit_is_still_refused_and_one_under_it_stored(dynamodb_client: Any) -> None:
+    assert "405000" in inspect.getsource(LimitedSizeDict.__setitem__)  # the limit moto_patches.ITEM_SIZE_LIMIT copies
+    with pytest.raises(ClientError) as raised:
+        _put(dynamodb_client, "big", payload={"S": "x" * moto_patches.ITEM_SIZE_LIMIT})
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    _put(dynamodb_client, "fits", payload={"S": "x" * 300_000}, more={"S": "y" * 100_000})
+    assert _get(dynamodb_client, "fits") is not None
