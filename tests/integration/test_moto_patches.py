@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.common_models import BaseModel
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
@@ -264,3 +265,14 @@ def test_an_item_over_the_size_limit_is_still_refused_and_one_under_it_stored(dy
     assert raised.value.response["Error"]["Code"] == "ValidationException"
     _put(dynamodb_client, "fits", payload={"S": "x" * 300_000}, more={"S": "y" * 100_000})
     assert _get(dynamodb_client, "fits") is not None
+
+
+def test_moto_no_longer_keeps_every_model_instance_it_ever_made(dynamodb_client: Any) -> None:
+    tracking = inspect.getsource(inspect.unwrap(moto_patches._new_untracked))
+    assert "instances_tracked.append" in tracking
+    assert "instances_tracked.append(instance)" in inspect.getsource(BaseModel)  # what moto does unpatched
+    assert "FakeKey.instances_tracked" in inspect.getsource(S3Backend.reset)  # why FakeKey stays tracked
+    before = len(Item.instances_tracked)  # type: ignore[attr-defined]
+    for index in range(20):
+        _put(dynamodb_client, f"item-{index}")
+    assert len(Item.instances_tracked) == before  # type: ignore[attr-defined]
