@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 # The functions' runtime (template.yaml, Globals.Function.Runtime): sam build needs this Python on PATH.
 LAMBDA_PYTHON := 3.12
 
-.PHONY: run build deploy test lint typecheck unit integration e2e template bench openapi clean browser
+.PHONY: run build deploy test lint typecheck unit integration e2e template bench soak throughput openapi clean browser
 
 # uv installs this project's dependencies ~20x faster than pip; bootstrap it into its own venv.
 $(UV):
@@ -73,6 +73,16 @@ bench: $(VENV)/.synced
 # The OpenAPI document of every route, from template.yaml and the request models (a test checks it is current).
 openapi: $(VENV)/.synced
 	$(PY) scripts/openapi.py
+
+# 20,000 mixed registry writes over HTTP against a `make run`-style server (ports 5150-5151): p50 of the first and
+# last 1,000 writes, the server's memory. SOAK_WRITES=3000 for a shorter run.
+SOAK_WRITES ?= 20000
+soak: $(VENV)/.synced
+	$(PY) scripts/soak.py --writes $(SOAK_WRITES)
+
+# The same 750 MlflowClient operations against a `make run`-style server and a real `mlflow server` (sqlite).
+throughput: $(VENV)/.synced
+	$(PY) scripts/throughput.py
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) $(UV_DIR) .smr .aws-sam .mypy_cache .pytest_cache .ruff_cache

@@ -162,8 +162,11 @@ def main() -> None:
 
     from registry_core.domain.entities import Caller
     from registry_core.wiring import default_store, registry_service
+    from smr_local import moto_patches
     from smr_local.template import create_table
 
+    # Without them every write would cost O(all history) (moto deep-copies the table per transaction item).
+    moto_patches.install()
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
         store = default_store()

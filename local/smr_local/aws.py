@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -23,6 +24,8 @@ from werkzeug.wsgi import get_input_stream
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from moto.dynamodb.models.table import Table
+    from moto.s3.models import S3Backend
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
@@ -33,6 +36,8 @@ LOGGER = logging.getLogger(__name__)
 LOCAL_ACCESS_KEY_ID = "testing"
 LOCAL_SECRET_ACCESS_KEY = "testing"
 LOCAL_REGION = "us-east-1"
+# moto's account for any credentials it does not know (moto.core.DEFAULT_ACCOUNT_ID, without importing moto early)
+DEFAULT_ACCOUNT_ID = "123456789012"
 
 # A request carrying this header with the current token runs inside a snapshot (see SerializedWsgiApp.exclusive).
 SNAPSHOT_HEADER = "X-Smr-Snapshot"
@@ -66,13 +71,19 @@ def _changes_state(environ: WSGIEnvironment) -> bool:
 
 
 class SerializedWsgiApp:
-    """Runs a WSGI app one request at a time and counts the requests that may have changed its state."""
+    """Runs a WSGI app one request at a time and counts the requests that may have changed its state.
+
+    `after_change`, when set, runs inside the lock after every request that may have changed something, before its
+    response leaves: the journal makes the change durable there. If it fails the client gets a 500, not an
+    acknowledgement of a write that would not survive a crash.
+    """
 
     def __init__(self, app: WSGIApplication) -> None:
         self._app = app
         self._lock = threading.Lock()
         self._snapshot_token: str | None = None
         self._generation = 0
+        self.after_change: Callable[[], None] | None = None
 
     @property
     def generation(self) -> int:
@@ -88,9 +99,18 @@ class SerializedWsgiApp:
             # The snapshot holder already has the lock; its own requests must not wait for it.
             return self._serve(environ, start_response)
         with self._lock:
-            if _changes_state(environ):
-                self._generation += 1
-            return self._serve(environ, start_response)
+            if not _changes_state(environ):
+                return self._serve(environ, start_response)
+            self._generation += 1
+            served = self._serve(environ, start_response)
+            if self.after_change is not None:
+                try:
+                    self.after_change()
+                except Exception:
+                    LOGGER.exception("a change could not be made durable; answering 500")
+                    start_response("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+                    return [b"the change could not be saved to the data directory"]
+            return served
 
     def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         # Drain the response inside the lock: a lazily produced body would otherwise run unserialized.
@@ -101,6 +121,12 @@ class SerializedWsgiApp:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the lock: for code that reads or changes moto's state directly, in this process."""
+        with self._lock:
+            yield
 
     @contextmanager
     def exclusive(self) -> Iterator[str]:
@@ -124,7 +150,13 @@ class EmbeddedAws:
             create_backend_app,
         )
 
+        from smr_local import moto_patches
+
+        moto_patches.install()
+
         self.app = SerializedWsgiApp(DomainDispatcherApplication(create_backend_app))
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
         self._host = host
         self._server: BaseWSGIServer = make_server(
             host, port, self.app, threaded=True, request_handler=MotoRequestHandler
@@ -132,6 +164,20 @@ class EmbeddedAws:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-aws", daemon=True
         )
+
+    def table(self, name: str) -> Table:
+        """moto's own object for a table (hold `app.locked()` while using it)."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        table: Table = dynamodb_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION].get_table(name)
+        return table
+
+    def s3_backend(self) -> S3Backend:
+        """moto's S3 (hold `app.locked()` while using it)."""
+        from moto.s3.models import s3_backends
+
+        backend: S3Backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        return backend
 
     @property
     def port(self) -> int:
@@ -159,7 +205,25 @@ class EmbeddedAws:
     def client(self, service: Literal["sqs"], snapshot_token: str | None = None) -> SQSClient: ...
 
     def client(self, service: str, snapshot_token: str | None = None) -> Any:
-        """A boto3 client for the embedded backend; with a token, its requests belong to that snapshot."""
+        """A boto3 client for the embedded backend; with a token, its requests belong to that snapshot.
+
+        Without a token the client is made once per service and shared (boto3 clients are thread-safe): making one
+        loads botocore's service model, which cost the pollers more than their requests did."""
+        if snapshot_token is None:
+            with self._clients_lock:
+                if service not in self._clients:
+                    self._clients[service] = self._new_client(service, None)
+                return self._clients[service]
+        return self._new_client(service, snapshot_token)
+
+    def has_visible_messages(self, queue_url: str) -> bool:
+        """Whether a ReceiveMessage would get something: the pollers ask this, in process, before asking SQS."""
+        from smr_local import moto_patches
+
+        with self.app.locked():
+            return moto_patches.has_visible_messages(DEFAULT_ACCOUNT_ID, LOCAL_REGION, queue_url)
+
+    def _new_client(self, service: str, snapshot_token: str | None) -> Any:
         client = boto3.session.Session().client(
             service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint_url,

@@ -14,9 +14,10 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from smr_local import moto_patches
 from smr_local import template as stack
 from smr_local.aws import LOCAL_REGION, EmbeddedAws
 from smr_local.gateway import FunctionLoader, LocalIdentity, lambda_context
@@ -26,6 +27,7 @@ LOGGER = logging.getLogger("smr_local")
 PUBLISHER_FUNCTION = "PublishRegistryEventsFunction"
 DELIVERY_FUNCTION = "DeliverWebhooksFunction"
 POLL_INTERVAL_S = 0.5
+STREAM_BATCH_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,113 @@ def create_event_resources(template: stack.Template, aws: EmbeddedAws, stack_nam
     return LocalEventResources(bus_name, queue_url, dead_url)
 
 
+@dataclass
+class PumpStatus:
+    """What a pump has done, for the health view: a failure is logged and counted, never silent."""
+
+    handled: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    last_sequence_number: int | None = None
+
+    def failed(self, name: str, error: BaseException) -> None:
+        self.failures += 1
+        self.last_error = f"{type(error).__name__}: {error}"
+        LOGGER.error("%s failed (%d failures so far); retrying", name, self.failures, exc_info=error)
+
+
+class StreamReader:
+    """Reads the table's stream from where it left off, hands the records on, and trims what it has handled.
+
+    It keeps no iterator across a failure: any error (an expired or unknown iterator, a replaced table, a handler
+    that raised) is logged and counted, and the next poll asks for a new iterator after the last record handled.
+    """
+
+    def __init__(
+        self,
+        aws: EmbeddedAws,
+        table_name: str,
+        deliver: Callable[[list[dict[str, Any]]], set[str]],
+        streams: Any = None,
+    ) -> None:
+        self._aws = aws
+        self._table_name = table_name
+        self._deliver = deliver
+        self._streams = streams or aws.client("dynamodbstreams")  # type: ignore[call-overload]
+        self._iterator: str | None = None
+        self._stream_arn = ""
+        self.status = PumpStatus()
+
+    def start_at_latest(self) -> None:
+        """Skip what is on the stream now (restored items were published in an earlier run)."""
+        with self._aws.app.locked():
+            shard = self._aws.table(self._table_name).stream_shard
+            if shard is not None:
+                self.status.last_sequence_number = moto_patches.stream_end(shard)
+
+    def _acquire_iterator(self) -> str:
+        table = self._aws.client("dynamodb").describe_table(TableName=self._table_name)["Table"]
+        self._stream_arn = table["LatestStreamArn"]
+        (shard,) = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
+        position: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}
+        if self.status.last_sequence_number is not None:
+            position = {
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                "SequenceNumber": str(self.status.last_sequence_number),
+            }
+        iterator: str = self._streams.get_shard_iterator(
+            StreamArn=self._stream_arn, ShardId=shard["ShardId"], **position
+        )["ShardIterator"]
+        return iterator
+
+    def poll_once(self) -> int:
+        """Deliver one batch, if there is one; returns how many records were handled."""
+        if self._iterator is not None and self.lag() == 0:
+            return 0  # nothing new: no request (a peek in process, under the lock)
+        try:
+            if self._iterator is None:
+                self._iterator = self._acquire_iterator()
+            response = self._streams.get_records(ShardIterator=self._iterator, Limit=STREAM_BATCH_SIZE)
+            records = response.get("Records", [])
+            for record in records:
+                record["eventSourceARN"] = self._stream_arn
+            failed = self._deliver(records) if records else set()
+        except Exception as error:
+            self._iterator = None
+            self.status.failed("the stream reader", error)
+            return 0
+        numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in records]
+        # As Lambda does: everything before the first failed record is done; retry from that one on the next poll.
+        first_failed = min((int(number) for number in failed), default=None)
+        handled = [number for number in numbers if first_failed is None or number < first_failed]
+        if handled:
+            self.status.last_sequence_number = max(handled)
+            self.status.handled += len(handled)
+            self._trim()
+        if first_failed is not None:
+            self._iterator = None
+            self.status.failed("the stream's consumer", RuntimeError(f"record {first_failed} failed"))
+        else:
+            self._iterator = response.get("NextShardIterator")
+        return len(handled)
+
+    def _trim(self) -> None:
+        with self._aws.app.locked():
+            shard = self._aws.table(self._table_name).stream_shard
+            if shard is not None and self.status.last_sequence_number is not None:
+                moto_patches.trim_stream(shard, self.status.last_sequence_number)
+
+    def lag(self) -> int:
+        """Records on the stream not handled yet."""
+        with self._aws.app.locked():
+            shard = self._aws.table(self._table_name).stream_shard
+            if shard is None:
+                return 0
+            newest, kept = moto_patches.stream_end(shard), len(shard.items)
+        last = self.status.last_sequence_number
+        return newest - last if last is not None else kept
+
+
 class LocalEventPumps:
     def __init__(
         self,
@@ -90,6 +199,8 @@ class LocalEventPumps:
         self._identity = identity or LocalIdentity()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.stream = StreamReader(aws, table_name, self._publish)
+        self.deliveries = PumpStatus()
 
     def _invoke(self, function_id: str, event: dict[str, Any]) -> dict[str, Any]:
         settings = stack.function_settings(self._template, function_id)
@@ -97,62 +208,42 @@ class LocalEventPumps:
         result: dict[str, Any] = handler(event, lambda_context(settings, self._identity, LOCAL_REGION))
         return result
 
+    def _publish(self, records: list[dict[str, Any]]) -> set[str]:
+        result = self._invoke(PUBLISHER_FUNCTION, {"Records": records})
+        return {str(item["itemIdentifier"]) for item in (result or {}).get("batchItemFailures", [])}
+
     def start(self) -> None:
-        streams = self._aws.client("dynamodbstreams")  # type: ignore[call-overload]
-        table = self._aws.client("dynamodb").describe_table(TableName=self._table_name)["Table"]
-        stream_arn = table["LatestStreamArn"]
         # Only what changes from now on: items restored from the data directory were published in an earlier run.
-        iterators = {
-            shard["ShardId"]: streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
-            )["ShardIterator"]
-            for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-        }
-        self._spawn("smr-outbox", lambda: self._pump_stream(streams, stream_arn, iterators))
+        self.stream.start_at_latest()
+        self._spawn("smr-outbox", self.stream.poll_once)
         self._spawn("smr-webhooks", self._pump_deliveries)
 
-    def _spawn(self, name: str, loop: Callable[[], None]) -> None:
+    def _spawn(self, name: str, poll: Callable[[], int]) -> None:
         def run() -> None:
             while not self._stop.is_set():
-                try:
-                    loop()
-                except Exception:
-                    LOGGER.exception("%s pump failed; going on", name)
-                self._stop.wait(POLL_INTERVAL_S)
+                if not poll():
+                    self._stop.wait(POLL_INTERVAL_S)
 
         thread = threading.Thread(target=run, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
 
-    def _pump_stream(self, streams: Any, stream_arn: str, iterators: dict[str, str]) -> None:
-        for shard_id, iterator in list(iterators.items()):
-            response = streams.get_records(ShardIterator=iterator, Limit=100)
-            records = response.get("Records", [])
-            if records:
-                for record in records:
-                    record["eventSourceARN"] = stream_arn
-                result = self._invoke(PUBLISHER_FUNCTION, {"Records": records})
-                failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
-                if failed:
-                    # As Lambda does: retry from the first failed record on the next poll.
-                    first = min(failed)
-                    iterators[shard_id] = streams.get_shard_iterator(
-                        StreamArn=stream_arn,
-                        ShardId=shard_id,
-                        ShardIteratorType="AT_SEQUENCE_NUMBER",
-                        SequenceNumber=first,
-                    )["ShardIterator"]
-                    continue
-            if response.get("NextShardIterator"):
-                iterators[shard_id] = response["NextShardIterator"]
+    def _pump_deliveries(self) -> int:
+        try:
+            return self._deliver_once()
+        except Exception as error:
+            self.deliveries.failed("the webhook delivery pump", error)
+            return 0
 
-    def _pump_deliveries(self) -> None:
+    def _deliver_once(self) -> int:
+        if not self._aws.has_visible_messages(self._resources.queue_url):
+            return 0
         sqs = self._aws.client("sqs")
         messages = sqs.receive_message(
             QueueUrl=self._resources.queue_url, AttributeNames=["ApproximateReceiveCount"], MaxNumberOfMessages=10
         ).get("Messages", [])
         if not messages:
-            return
+            return 0
         records = [
             {
                 "messageId": message["MessageId"],
@@ -167,6 +258,28 @@ class LocalEventPumps:
         for message in messages:
             if message["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=self._resources.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.deliveries.handled += len(messages) - len(failed)
+        return len(messages)
+
+    def health(self) -> dict[str, Any]:
+        """The stream reader's and the delivery pump's state, and what is waiting to be delivered."""
+        sqs = self._aws.client("sqs")
+
+        def waiting(queue_url: str) -> int:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            return sum(int(value) for value in attributes.values())
+
+        return {
+            "stream_reader": {**asdict(self.stream.status), "lag_records": self.stream.lag()},
+            "webhook_deliveries": {
+                **asdict(self.deliveries),
+                "queued": waiting(self._resources.queue_url),
+                "dead_lettered": waiting(self._resources.dead_letter_queue_url),
+            },
+        }
 
     def stop(self) -> None:
         self._stop.set()

@@ -12,8 +12,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from smr_local.gateway import FunctionLoader, LocalIdentity, lambda_context
@@ -153,6 +153,15 @@ def sqs_event(messages: list[dict[str, Any]], queue: LocalQueue, region: str) ->
     }
 
 
+@dataclass
+class PollerStatus:
+    batches: int = 0
+    messages: int = 0
+    failed_messages: int = 0
+    errors: int = 0
+    last_error: str | None = None
+
+
 class QueuePollers:
     """One thread per SQS subscription, invoking the function as Lambda's event source mapping would."""
 
@@ -163,7 +172,11 @@ class QueuePollers:
         loader: FunctionLoader,
         region: str,
         identity: LocalIdentity | None = None,
+        has_messages: Callable[[str], bool] | None = None,
     ) -> None:
+        """`has_messages(queue_url)`, when given, is asked before each ReceiveMessage: an idle poll then costs no
+        request (in-process, it peeks at the embedded SQS)."""
+        self._has_messages = has_messages
         self._subscriptions = subscriptions
         self._client_factory = client_factory
         self._loader = loader
@@ -171,6 +184,15 @@ class QueuePollers:
         self._identity = identity or LocalIdentity()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._status = {subscription.queue.logical_id: PollerStatus() for subscription in subscriptions}
+
+    def health(self) -> dict[str, Any]:
+        """Per queue: whether its poller runs, and what it has delivered and failed."""
+        alive = {thread.name for thread in self._threads if thread.is_alive()}
+        return {
+            queue_id: {**asdict(status), "running": f"smr-sqs-{queue_id}" in alive}
+            for queue_id, status in self._status.items()
+        }
 
     def start(self) -> None:
         for subscription in self._subscriptions:
@@ -189,9 +211,15 @@ class QueuePollers:
         client = self._client_factory()
         while not self._stop.is_set():
             try:
+                if self._has_messages is not None and not self._has_messages(subscription.queue.url):
+                    self._stop.wait(POLL_INTERVAL_S)
+                    continue
                 if not self.poll_once(subscription, client):
                     self._stop.wait(POLL_INTERVAL_S)
-            except Exception:
+            except Exception as error:
+                status = self._status[subscription.queue.logical_id]
+                status.errors += 1
+                status.last_error = f"{type(error).__name__}: {error}"
                 LOGGER.exception("polling %s failed", subscription.queue.logical_id)
                 self._stop.wait(1.0)
 
@@ -222,6 +250,10 @@ class QueuePollers:
                 )
             else:
                 client.delete_message(QueueUrl=subscription.queue.url, ReceiptHandle=message["ReceiptHandle"])
+        status = self._status.setdefault(subscription.queue.logical_id, PollerStatus())
+        status.batches += 1
+        status.messages += len(messages)
+        status.failed_messages += len(failed)
         LOGGER.info(
             "%s: %d messages from %s in %.0f ms (%d failed)",
             subscription.function.function_id,
@@ -233,32 +265,30 @@ class QueuePollers:
         return len(messages)
 
 
-def requeue_pending_copies(dynamodb: Any, table_name: str, sqs: Any, copy_queue_url: str) -> int:
-    """Queue again the copy of every version still PENDING_REGISTRATION in the restored table.
+def requeue_pending_copies(items: Iterable[Mapping[str, Any]], sqs: Any, copy_queue_url: str) -> int:
+    """Queue again the copy of every version still PENDING_REGISTRATION among the restored items (typed attributes).
 
     Queue messages are not kept across restarts of the local server (the table and bucket are): without this, a copy
     pending at shutdown would leave its version pending forever. The copier is idempotent, so queueing too much is
-    harmless. (In AWS the queue keeps its messages; nothing like this is needed.)
+    harmless. (In AWS the queue keeps its messages; nothing like this is needed.) The items are the ones the restore
+    just read, not a Scan: scanning a 100,000-item table through moto took minutes.
     """
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
-    pending: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def field(item: Mapping[str, Any], name: str) -> Any:
+        return deserializer.deserialize(item[name]) if name in item else None
+
+    pending: dict[tuple[str, int], str] = {}
     upload_ids: dict[tuple[str, int], str] = {}
-    # A Scan is fine here: this is the development server's start-up, not a request path of the registry.
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
-        for raw in page["Items"]:
-            item = {name: deserializer.deserialize(value) for name, value in raw.items()}
-            if item.get("kind") == "version" and item.get("status") == "PENDING_REGISTRATION":
-                pending[(str(item["name"]), int(item["version"]))] = item
-            elif item.get("kind") == "upload" and item.get("version") is not None:
-                upload_ids[(str(item["name"]), int(item["version"]))] = str(item["upload_id"])
-    for (name, version), item in sorted(pending.items()):
-        message = {
-            "name": name,
-            "version": version,
-            "source": item["source"],
-            "upload_id": upload_ids.get((name, version)),
-        }
+    for item in items:
+        kind = field(item, "kind")
+        if kind == "version" and field(item, "status") == "PENDING_REGISTRATION":
+            pending[(str(field(item, "name")), int(field(item, "version")))] = str(field(item, "source"))
+        elif kind == "upload" and field(item, "version") is not None:
+            upload_ids[(str(field(item, "name")), int(field(item, "version")))] = str(field(item, "upload_id"))
+    for (name, version), source in sorted(pending.items()):
+        message = {"name": name, "version": version, "source": source, "upload_id": upload_ids.get((name, version))}
         sqs.send_message(QueueUrl=copy_queue_url, MessageBody=json.dumps(message))
     return len(pending)

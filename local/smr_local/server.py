@@ -7,7 +7,8 @@ SMR_LOCAL_CREDENTIALS (more `KEY:SECRET:user-name` pairs, comma-separated, besid
 On start it also writes the `export` lines to <data dir>/env, for `source .smr/env` in another shell.
 As API Gateway with IAM authorization does, every request must be SigV4-signed (service execute-api) by a known
 key, unless started with --no-auth; see docs/auth.md. Port 0 picks a free port (the chosen ones are
-printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it after a last save.
+printed). On start it prints the `export` lines a client needs; SIGINT/SIGTERM stop it (every acknowledged write
+is already journaled). GET /api/2.0/smr/local/health (loopback only) shows the event pumps, queue pollers and journal.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from smr_local.aws import LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS
 from smr_local.console import ConsoleSessions, LocalConsole
 from smr_local.events import LocalEventPumps, create_event_resources
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
+from smr_local.health import LocalHealthView
 from smr_local.http_errors import make_api_server
-from smr_local.persistence import DEFAULT_AUTOSAVE_INTERVAL_S, Persistence
+from smr_local.persistence import Persistence
 from smr_local.queues import (
     QueuePollers,
     configure_notifications,
@@ -58,7 +60,6 @@ class Options:
     port: int
     aws_port: int
     data_dir: Path
-    autosave_interval_s: float
     # None: no signature needed (--no-auth); otherwise the keys whose signatures are accepted.
     credentials: dict[str, sigv4.LocalCredential] | None
 
@@ -82,12 +83,8 @@ def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | N
         default=Path(environ.get("SMR_DATA_DIR") or DEFAULT_DATA_DIR),
         help="where models and artifacts are kept between runs",
     )
-    parser.add_argument(
-        "--autosave-interval",
-        type=float,
-        default=DEFAULT_AUTOSAVE_INTERVAL_S,
-        help="seconds between saves while something changes",
-    )
+    # Saves used to run every N seconds; every write is journaled now. Still accepted, so old commands keep working.
+    parser.add_argument("--autosave-interval", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-auth",
         action="store_true",
@@ -110,7 +107,6 @@ def parse_options(argv: Sequence[str] | None = None, environ: dict[str, str] | N
         port=arguments.port,
         aws_port=aws_port,
         data_dir=arguments.data_dir.resolve(),
-        autosave_interval_s=arguments.autosave_interval,
         credentials=credentials,
     )
 
@@ -172,10 +168,10 @@ def serve(options: Options) -> int:
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
-            # A second Ctrl-C while the last save runs: leave now. Files are replaced atomically, so the data
-            # directory holds the previous save or this one, never half of one.
-            LOGGER.warning("%s again: exiting without waiting for the save", signal.Signals(signum).name)
-            os._exit(1)
+            # A second signal (make and the shell both pass on a Ctrl-C or a SIGTERM to the process group): leave
+            # now. Nothing is lost: every acknowledged write is already in the journal.
+            LOGGER.info("%s again: exiting now; every acknowledged write is already saved", signal.Signals(signum).name)
+            os._exit(0)
         LOGGER.info("%s: stopping", signal.Signals(signum).name)
         stop.set()
 
@@ -202,15 +198,16 @@ def serve(options: Options) -> int:
     os.environ.update(function_queue_environment(template, queues))
     event_resources = create_event_resources(template, aws, LOCAL_STACK.stack_name)
     os.environ.update(event_resources.environment())
-    persistence = Persistence(options.data_dir, aws, table_name, bucket, options.autosave_interval_s)
+    persistence = Persistence(options.data_dir, aws, table_name, bucket)
     restored = persistence.restore()
     configure_notifications(aws.client("s3"), bucket, template, queues)
     LOGGER.info("restored %d items and %d objects from %s", restored.items, restored.objects, options.data_dir)
     copy_queue_url = os.environ.get("SMR_COPY_QUEUE_URL", "")
     if copy_queue_url and restored.items:
-        requeued = requeue_pending_copies(aws.client("dynamodb"), table_name, aws.client("sqs"), copy_queue_url)
+        requeued = requeue_pending_copies(restored.item_images, aws.client("sqs"), copy_queue_url)
         if requeued:
             LOGGER.info("queued again the copies of %d versions pending registration", requeued)
+    restored.item_images.clear()  # only start-up needed them
 
     # Lambda puts the layer's python/ directory on sys.path; here the layer's source is the equivalent.
     layer_path = str(stack.REPO_ROOT / "layers" / "registry_core")
@@ -228,19 +225,30 @@ def serve(options: Options) -> int:
         region=LOCAL_REGION,
         credentials=options.credentials,
     )
-    pollers = QueuePollers(sqs_subscriptions(template, queues), lambda: aws.client("sqs"), loader, LOCAL_REGION)
+    pollers = QueuePollers(
+        sqs_subscriptions(template, queues),
+        lambda: aws.client("sqs"),
+        loader,
+        LOCAL_REGION,
+        has_messages=aws.has_visible_messages,
+    )
     pollers.start()
+    # After the restore: the pumps publish only what changes from now on.
+    pumps = LocalEventPumps(template, aws, table_name, event_resources, FunctionLoader(stack.REPO_ROOT))
+    health = LocalHealthView(
+        api, {"events": pumps.health, "queue_pollers": pollers.health, "journal": persistence.status}
+    )
     # The console signs in as the printed principal, through a one-time link (smr_local.console).
     sessions = None if options.credentials is None else ConsoleSessions(DEFAULT_CREDENTIAL)
-    app = LocalConsole(api, sessions, LOCAL_REGION, announce=lambda url: LOGGER.info("next console sign-in: %s", url))
+    app = LocalConsole(
+        health, sessions, LOCAL_REGION, announce=lambda url: LOGGER.info("next console sign-in: %s", url)
+    )
     http: BaseWSGIServer = make_api_server(options.host, options.port, app)
     # A short poll interval only makes shutdown prompt; requests are served as they arrive either way.
     http_thread = threading.Thread(
         target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="smr-http", daemon=True
     )
     http_thread.start()
-    # After the restore: the pumps publish only what changes from now on.
-    pumps = LocalEventPumps(template, aws, table_name, event_resources, FunctionLoader(stack.REPO_ROOT))
     pumps.start()
 
     registry_url = f"http://{options.host}:{http.server_port}"
@@ -261,7 +269,6 @@ def serve(options: Options) -> int:
         print(line)
     print("# Ctrl-C stops it; models and artifacts are kept in the data directory.", flush=True)
 
-    persistence.start_autosave()
     try:
         while not stop.wait(1.0):
             pass

@@ -37,8 +37,6 @@ CLIENT_ENVIRONMENT = {
     "DO_NOT_TRACK": "true",
 }
 
-AUTOSAVE_OFF = ("--autosave-interval", "3600")
-
 Observe = Callable[[Callable[[Scope], Any]], Any]
 
 
@@ -82,9 +80,7 @@ def smr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         from tests.support.server import run_local_server
     except ImportError as error:
         pytest.fail(f"smr's local server cannot be started: tests.support.server.run_local_server: {error}")
-    # No autosave while the suite runs (one save at the stop still happens): each save scans the whole table under
-    # an exclusive lock, stalling every request, and the table grows with every test of the session.
-    with run_local_server(tmp_path_factory.mktemp("smr"), extra_args=AUTOSAVE_OFF) as server:
+    with run_local_server(tmp_path_factory.mktemp("smr")) as server:
         yield server
 
 

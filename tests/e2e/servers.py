@@ -70,14 +70,14 @@ def mlflow_command() -> list[str]:
 
 @contextmanager
 def start_mlflow_server(
-    workdir: Path, env: dict[str, str], before_waiting: Callable[[], object] | None = None
+    workdir: Path, env: dict[str, str], before_waiting: Callable[[], object] | None = None, port: int = 0
 ) -> Iterator[MlflowServer]:
     """A real `mlflow server` with a sqlite registry in workdir, for the duration of the block.
 
     before_waiting runs while the server boots (its database migrations take several seconds), so slow
-    set-up elsewhere can overlap with it.
+    set-up elsewhere can overlap with it. port 0: a free one.
     """
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     artifact_root = workdir / "artifacts"
     artifact_root.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,11 @@ import pytest
 from moto import mock_aws
 
 from registry_core.store.dynamodb import DynamoDbRegistryStore
+from smr_local import moto_patches
 from smr_local.template import create_table
+
+# Every write in these tests is a transaction: without the patches each costs O(all history) (see moto_patches).
+moto_patches.install()
 
 TABLE_NAME = "smr-registry-test"
 

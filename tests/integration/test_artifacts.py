@@ -524,12 +524,18 @@ def test_the_local_server_queues_again_the_copies_its_restart_lost(harness: Harn
     harness.sqs.purge_queue(QueueUrl=harness.queue_url)  # what a restart of `make run` does to queue messages
 
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    assert requeue_pending_copies(dynamodb, TABLE_NAME, harness.sqs, harness.queue_url) == 2
+
+    def restored_items() -> list[dict[str, Any]]:  # what the local server's restore hands over
+        return [
+            item for page in dynamodb.get_paginator("scan").paginate(TableName=TABLE_NAME) for item in page["Items"]
+        ]
+
+    assert requeue_pending_copies(restored_items(), harness.sqs, harness.queue_url) == 2
     assert harness.drain_copies() == 2
     assert harness.registry.get_model_version(MODEL, 1).status is VersionStatus.READY
     assert harness.registry.get_model_version_by_alias(MODEL, "fresh").version == 2
     assert harness.service.get_upload(MODEL, upload_id).state is UploadState.REGISTERED
-    assert requeue_pending_copies(dynamodb, TABLE_NAME, harness.sqs, harness.queue_url) == 0
+    assert requeue_pending_copies(restored_items(), harness.sqs, harness.queue_url) == 0
 
 
 def test_an_s3_source_in_a_bucket_smr_was_not_granted_is_recorded_as_given(harness: Harness) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,11 +21,10 @@ from werkzeug.test import Client
 from smr_local.aws import SNAPSHOT_HEADER, SerializedWsgiApp
 from smr_local.gateway import FunctionLoader, LocalHttpApi, LocalIdentity
 from smr_local.template import FunctionSettings, Route
-from tests.support.server import REQUIRED_EXPORTS, LocalServer, run_local_server, start_local_server
+from tests.support.server import REQUIRED_EXPORTS, LocalServer, run_local_server
 from tests.support.template import REPO_ROOT, http_routes, stack_template
 
 API = "/api/2.0/mlflow"
-SAVE_TIMEOUT_S = 20.0
 
 
 def _client(server: LocalServer, service: str) -> Any:
@@ -236,29 +234,6 @@ def test_data_survives_a_clean_restart_with_the_same_data_dir(tmp_path: Path) ->
         _assert_sample_data(second, "restart")
 
 
-def test_changes_are_saved_while_running_so_a_crash_loses_little(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    first = start_local_server(data_dir)
-    try:
-        _put_sample_data(first, "crash")
-
-        def saved() -> bool:
-            table_file = data_dir / "dynamodb.json"
-            manifest = data_dir / "s3" / "manifest.json"
-            return (
-                table_file.exists()
-                and "M#crash" in table_file.read_text()
-                and manifest.exists()
-                and "crash/model.pkl" in manifest.read_text()
-            )
-
-        _wait_for(saved, SAVE_TIMEOUT_S, "the periodic save")
-    finally:
-        first.stop(signal.SIGKILL)  # no chance to save on the way out
-    with run_local_server(data_dir) as second:
-        _assert_sample_data(second, "crash")
-
-
 def test_deleted_objects_stay_deleted_after_a_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with run_local_server(data_dir) as first:
@@ -434,3 +409,15 @@ def test_the_server_serves_every_route_of_the_template() -> None:
     # The server reads its routes from template.yaml; every one of them points at a function directory.
     for route in http_routes(stack_template()):
         assert (REPO_ROOT / route.code_uri).is_dir(), route.code_uri
+
+
+def test_the_local_health_view_is_for_loopback_clients_only() -> None:
+    from smr_local.health import HEALTH_PATH, LocalHealthView
+
+    view = LocalHealthView(lambda environ, start_response: [], {"journal": lambda: {"segments": 1}})
+
+    local = Client(view).get(HEALTH_PATH, environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+    remote = Client(view).get(HEALTH_PATH, environ_overrides={"REMOTE_ADDR": "192.168.1.20"})
+
+    assert (local.status_code, local.json) == (200, {"journal": {"segments": 1}})
+    assert (remote.status_code, remote.json["error_code"]) == (403, "PERMISSION_DENIED")  # type: ignore[index]

@@ -1,0 +1,313 @@
+"""An append-only journal of changed items and objects, folded into a snapshot in the background.
+
+Layout of the data directory (format 2):
+
+    state/snapshot.jsonl          line 1: {"format": 2, "through": N}; then one change per line, the live state
+                                  after journal entry N (items and objects that exist)
+    state/journal-<seq>.jsonl     {"seq": n, "changes": [...]} per acknowledged request, from entry <seq> on
+    s3/blobs/<sha256>             object bytes, named by content, written (and fsync'ed) before the entry naming them
+
+A change is the new state of one thing, never the request that made it, so replaying is applying each in order:
+
+    {"t": "item", "key": {<typed key>}, "item": {<typed attributes>} | null}     (null: deleted)
+    {"t": "object", "key": "<s3 key>", "blob": "<sha256>" | null, "metadata": {...}}
+
+`append` writes, flushes and fsyncs one line per request before the request is acknowledged; a crash can only tear
+the last line of the last segment, which was never acknowledged and is skipped on load. When a segment is full a new
+one is started, and a background thread folds closed segments into a new snapshot (written to a temporary file,
+fsync'ed, renamed), deletes them, and deletes the blobs nothing refers to any more. Nothing runs while nothing
+changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+LOGGER = logging.getLogger("smr_local")
+
+FORMAT_VERSION = 2
+SEGMENT_ENTRIES = 5_000  # entries per journal segment before a new one starts (and a compaction is due)
+_SEGMENT_PATTERN = re.compile(r"journal-(\d{12})\.jsonl")
+
+Change = dict[str, Any]
+
+
+def change_key(change: Change) -> tuple[str, ...]:
+    """What a change is about: later changes of the same thing replace earlier ones."""
+    if change["t"] == "item":
+        # A key attribute is a string, number or binary: {"S": "..."}, one type and one scalar value.
+        return (
+            "i",
+            *sorted(f"{name}:{kind}:{inner}" for name, value in change["key"].items() for kind, inner in value.items()),
+        )
+    return ("o", str(change["key"]))
+
+
+def is_removal(change: Change) -> bool:
+    return change.get("item" if change["t"] == "item" else "blob") is None
+
+
+def blob_name(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Replace path with data, fsync'ed; a crash leaves the old file or the new one, never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+        _fsync_directory(path.parent)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """The readable lines of a file; a torn or unreadable line is skipped (and logged), never fatal."""
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                LOGGER.warning("%s:%d: unreadable line skipped (a write cut short by a crash?)", path, number)
+                continue
+            if isinstance(value, dict):
+                yield value
+
+
+@dataclass
+class JournalStatus:
+    entries_since_snapshot: int
+    segments: int
+    snapshot_bytes: int
+    journal_bytes: int
+    compactions: int
+    compaction_failures: int
+
+
+class Journal:
+    """The data directory's state: load it once, then append changes; compaction runs on its own thread."""
+
+    def __init__(self, data_dir: Path, segment_entries: int = SEGMENT_ENTRIES) -> None:
+        self.data_dir = data_dir
+        self._state_dir = data_dir / "state"
+        self.blobs_dir = data_dir / "s3" / "blobs"
+        self._segment_entries = segment_entries
+        self._lock = threading.Lock()  # appends, rotation, and the blob sweep
+        self._compaction_lock = threading.Lock()
+        self._next_seq = 1
+        self._active: IO[bytes] | None = None
+        self._active_path: Path | None = None
+        self._active_entries = 0
+        self._entries_since_snapshot = 0
+        self._compact_due = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._compactions = 0
+        self._compaction_failures = 0
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self._state_dir / "snapshot.jsonl"
+
+    def exists(self) -> bool:
+        return self.snapshot_path.exists() or bool(self._segments())
+
+    def _segments(self) -> list[tuple[int, Path]]:
+        if not self._state_dir.exists():
+            return []
+        found = []
+        for path in self._state_dir.iterdir():
+            match = _SEGMENT_PATTERN.fullmatch(path.name)
+            if match:
+                found.append((int(match.group(1)), path))
+        return sorted(found)
+
+    # --- reading ---------------------------------------------------------------------------------------------------
+
+    def _read_snapshot(self) -> tuple[int, dict[tuple[str, ...], Change]]:
+        state: dict[tuple[str, ...], Change] = {}
+        through = 0
+        if not self.snapshot_path.exists():
+            return through, state
+        lines = _json_lines(self.snapshot_path)
+        header = next(lines, {})
+        through = int(header.get("through", 0))
+        for change in lines:
+            state[change_key(change)] = change
+        return through, state
+
+    @staticmethod
+    def _fold(state: dict[tuple[str, ...], Change], segments: Iterable[Path], after: int) -> int:
+        """Apply the entries numbered above `after`; returns the last number applied."""
+        last = after
+        for path in segments:
+            for entry in _json_lines(path):
+                seq = int(entry.get("seq", 0))
+                if seq <= after:
+                    continue
+                for change in entry.get("changes", []):
+                    key = change_key(change)
+                    if is_removal(change):
+                        state.pop(key, None)
+                    else:
+                        state[key] = change
+                last = max(last, seq)
+        return last
+
+    def load(self) -> list[Change]:
+        """The live state (every existing item and object); call once, before `open`."""
+        through, state = self._read_snapshot()
+        segments = self._segments()
+        last = self._fold(state, (path for _, path in segments), through)
+        self._next_seq = last + 1
+        self._entries_since_snapshot = last - through
+        return list(state.values())
+
+    # --- writing ---------------------------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Start a new segment for this run's entries and the background compaction."""
+        self._state_dir.mkdir(parents=True, exist_ok=True)
+        self.blobs_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._start_segment()
+        self._thread = threading.Thread(target=self._compact_loop, name="smr-compaction", daemon=True)
+        self._thread.start()
+        if self._entries_since_snapshot:
+            self._compact_due.set()
+
+    def _start_segment(self) -> None:
+        if self._active is not None:
+            self._active.close()
+        self._active_path = self._state_dir / f"journal-{self._next_seq:012d}.jsonl"
+        self._active = self._active_path.open("ab")
+        self._active_entries = 0
+        _fsync_directory(self._state_dir)
+
+    def append(self, changes: list[Change], blobs: Mapping[str, bytes] | None = None) -> None:
+        """Make changes durable: blobs first, then one journal line, each fsync'ed before this returns."""
+        with self._lock:
+            self._write_blobs(blobs or {})
+            assert self._active is not None, "append before open"
+            line = json.dumps({"seq": self._next_seq, "changes": changes}, separators=(",", ":")) + "\n"
+            self._active.write(line.encode())
+            self._active.flush()
+            os.fdatasync(self._active.fileno())
+            self._next_seq += 1
+            self._active_entries += 1
+            self._entries_since_snapshot += 1
+            if self._active_entries >= self._segment_entries:
+                self._start_segment()
+                self._compact_due.set()
+
+    def append_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        """Make object bytes durable that a snapshot (not an entry) will name."""
+        with self._lock:
+            self._write_blobs(blobs)
+
+    def _write_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        for name, data in blobs.items():
+            path = self.blobs_dir / name
+            if not path.exists():
+                write_durably(path, data)
+
+    def write_snapshot(self, changes: Iterable[Change], through: int) -> int:
+        """Replace the snapshot with these live changes, as of journal entry `through`; returns its size."""
+        header = json.dumps({"format": FORMAT_VERSION, "through": through})
+        body = "".join(json.dumps(change, separators=(",", ":")) + "\n" for change in changes)
+        data = (header + "\n" + body).encode()
+        write_durably(self.snapshot_path, data)
+        return len(data)
+
+    # --- compaction ------------------------------------------------------------------------------------------------
+
+    def compact(self) -> bool:
+        """Fold the closed segments into the snapshot, then drop them and unreferenced blobs; False if none."""
+        with self._compaction_lock:
+            return self._compact()
+
+    def _compact(self) -> bool:
+        with self._lock:
+            closed = [(start, path) for start, path in self._segments() if path != self._active_path]
+        if not closed:
+            return False
+        through, state = self._read_snapshot()
+        last = self._fold(state, (path for _, path in closed), through)
+        self.write_snapshot(state.values(), last)
+        for _, path in closed:
+            path.unlink(missing_ok=True)
+        with self._lock:
+            self._entries_since_snapshot = max(0, self._next_seq - 1 - last)
+            self._sweep_blobs({change["blob"] for change in state.values() if change.get("blob")})
+        self._compactions += 1
+        LOGGER.info("journal compacted: %d live items and objects, through entry %d", len(state), last)
+        return True
+
+    def _sweep_blobs(self, in_snapshot: set[str]) -> None:
+        """Delete blobs neither the snapshot nor a remaining segment names (under the lock: appends wait)."""
+        used = set(in_snapshot)
+        for _, path in self._segments():
+            for entry in _json_lines(path):
+                used.update(change["blob"] for change in entry.get("changes", []) if change.get("blob"))
+        for blob in self.blobs_dir.iterdir():
+            if blob.name not in used and not blob.name.startswith("."):
+                blob.unlink(missing_ok=True)
+
+    def _compact_loop(self) -> None:
+        while True:
+            self._compact_due.wait()
+            if self._stop.is_set():
+                return
+            self._compact_due.clear()
+            try:
+                self.compact()
+            except Exception:  # the segments stay; the next rotation tries again
+                self._compaction_failures += 1
+                LOGGER.exception("compacting the journal in %s failed", self.data_dir)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._compact_due.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            if self._active is not None:
+                self._active.close()
+                self._active = None
+
+    def status(self) -> JournalStatus:
+        segments = self._segments()
+        return JournalStatus(
+            entries_since_snapshot=self._entries_since_snapshot,
+            segments=len(segments),
+            snapshot_bytes=self.snapshot_path.stat().st_size if self.snapshot_path.exists() else 0,
+            journal_bytes=sum(path.stat().st_size for _, path in segments if path.exists()),
+            compactions=self._compactions,
+            compaction_failures=self._compaction_failures,
+        )
