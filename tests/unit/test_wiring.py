@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,32 @@ def test_a_function_without_a_table_name_fails_at_start_up() -> None:
     )
     assert started.returncode != 0
     assert "MissingConfiguration: SMR_TABLE_NAME is not set" in started.stderr
+
+
+def test_threads_racing_to_build_the_first_clients_all_get_the_same_working_ones(configured: None) -> None:
+    # make run serves requests on threads of one process: the first burst of requests builds the clients at once.
+    from registry_core.store import clients
+
+    clients.clear_clients()
+    barrier = threading.Barrier(12)
+    built: list[object] = []
+    failures: list[BaseException] = []
+
+    def build() -> None:
+        barrier.wait()
+        try:
+            built.append(clients.s3_client())
+            built.append(clients.dynamodb_client())
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=build) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len({id(client) for client in built}) == 2
+    # and a client built afterwards still works (the injection hooks were registered once)
+    clients.clear_clients()
+    assert clients.s3_client().meta.service_model.service_name == "s3"

@@ -1,14 +1,17 @@
 """The AWS clients every store uses: one factory, configured from the settings, one client per service per container.
 
-Built on first use and cached (`lru_cache`), so a warm Lambda container reuses its connections. botocore is imported
-only when a client is first needed, and boto3 only for S3 (its managed copy needs boto3's transfer layer): a
-function that never touches S3 never pays for boto3 and s3transfer at cold start.
+Built on first use, once, under one lock (the threads of `make run` may race to build one), and cached, so a warm
+Lambda container reuses its connections. botocore is imported only when a client is first needed, and boto3 only for
+S3 (its managed copy needs boto3's transfer layer): a function that never touches S3 never pays for boto3 and
+s3transfer at cold start.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from registry_core.config import settings
 
@@ -19,7 +22,30 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-@lru_cache(maxsize=1)
+T = TypeVar("T")
+# One lock for building every client: botocore's session is not safe to build clients on from several threads (two
+# racing S3 clients register boto3's injection hooks twice, and every S3 client built after that fails). In Lambda a
+# container serves one request at a time, but `make run` serves many on threads of one process.
+_BUILDING = threading.RLock()
+
+
+class _BuiltOnce(Generic[T]):
+    """A zero-argument factory whose value is built once, under the lock, and then reused (per container)."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._cached = lru_cache(maxsize=1)(build)
+        self.__doc__ = build.__doc__
+
+    def __call__(self) -> T:
+        with _BUILDING:
+            return self._cached()
+
+    def cache_clear(self) -> None:
+        with _BUILDING:
+            self._cached.cache_clear()
+
+
+@_BuiltOnce
 def _session() -> botocore.session.Session:
     import botocore.session
 
@@ -46,35 +72,40 @@ def _create(service: str, read_timeout_s: float) -> Any:
     )
 
 
-@lru_cache(maxsize=1)
+@_BuiltOnce
 def dynamodb_client() -> DynamoDBClient:
     client: DynamoDBClient = _create("dynamodb", settings().dynamodb_read_timeout_s)
     return client
 
 
-@lru_cache(maxsize=1)
+@_BuiltOnce
 def sqs_client() -> SQSClient:
     client: SQSClient = _create("sqs", settings().aws_read_timeout_s)
     return client
 
 
-@lru_cache(maxsize=1)
+@_BuiltOnce
 def events_client() -> Any:
     return _create("events", settings().aws_read_timeout_s)
 
 
-@lru_cache(maxsize=1)
+@_BuiltOnce
 def s3_client() -> S3Client:
-    import boto3.session
-
     # s3v4 and "auto" addressing: virtual-hosted in AWS, path-style where an endpoint is set (the local moto server).
     config = _config(settings().aws_read_timeout_s, signature_version="s3v4", s3={"addressing_style": "auto"})
-    session = boto3.session.Session(botocore_session=_session())
-    client: S3Client = session.client("s3", endpoint_url=settings().aws_endpoint_url or None, config=config)
+    client: S3Client = _boto3_session().client("s3", endpoint_url=settings().aws_endpoint_url or None, config=config)
     return client
+
+
+@_BuiltOnce
+def _boto3_session() -> Any:
+    """boto3 around the one botocore session; made once, since each boto3 session registers its hooks again."""
+    import boto3.session
+
+    return boto3.session.Session(botocore_session=_session())
 
 
 def clear_clients() -> None:
     """Forget the cached clients (tests that change the settings or the mocked AWS between cases)."""
-    for cached in (s3_client, events_client, sqs_client, dynamodb_client, _session):
+    for cached in (s3_client, _boto3_session, events_client, sqs_client, dynamodb_client, _session):
         cached.cache_clear()
