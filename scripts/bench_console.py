@@ -12,19 +12,11 @@ import argparse
 import json
 import time
 
+from local_server import REPO  # noqa: F401  (puts the repository on sys.path)
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.chromium import launch_chromium
+
 TIMINGS = """() => {
   const navigation = performance.getEntriesByType("navigation")[0];
   const api = performance.getEntriesByType("resource").filter((entry) => entry.name.includes("/api/"));
@@ -44,7 +36,7 @@ def main() -> None:
     if arguments.model:
         pages.append((f"#/models/{arguments.model}", "ol.timeline li"))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(arguments.sign_in_link)
         page.wait_for_selector("table tbody tr")

@@ -8,27 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from smr_local.template import REPO_ROOT
 from tests.browser.seed import Api, seed
+from tests.support.chromium import CHROMIUM, launch_chromium
 from tests.support.server import LocalServer, run_local_server
 from tests.support.sigv4_auth import BotocoreSigV4
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "console"
 BOB = ("AKIDBOB", "bob-secret", "bob")
 REGION = "us-east-1"
@@ -70,7 +59,7 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    launched = launch_chromium(playwright)
     yield launched
     launched.close()
 
