@@ -4,26 +4,17 @@ stock mlflow client manages webhooks through MLflow 3's API."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.support.server import LocalServer, run_local_server
+from tests.support.server import LocalServer, run_local_server, wait_for
 
 from .test_events import Receiver
 
 API = "/api/2.0/mlflow"
 SMR = "/api/2.0/smr"
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +54,7 @@ def test_a_change_over_http_reaches_a_loopback_webhook_signed(server: LocalServe
             auth=server.auth(),
         )
         assert version.status_code == 200, version.text
-        _wait_for(lambda: len(receiver.received) >= 1, 30, "the webhook delivery")
+        wait_for(lambda: len(receiver.received) >= 1, 30, "the webhook delivery")
         (delivery,) = receiver.received
         assert delivery["verified"] is True
         body = json.loads(delivery["payload"])
@@ -78,7 +69,7 @@ def test_a_change_over_http_reaches_a_loopback_webhook_signed(server: LocalServe
             )
             return answer.status_code == 200 and len(answer.json()["deliveries"]) == 1
 
-        _wait_for(logged, 10, "the delivery log")
+        wait_for(logged, 10, "the delivery log")
         deleted = requests.delete(f"{server.url}{API}/webhooks/{webhook['webhook_id']}", timeout=30, auth=server.auth())
         assert deleted.status_code == 200
     finally:

@@ -7,15 +7,14 @@ import base64
 import json
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.server import LocalServer, run_local_server, start_local_server
+from tests.support.server import LocalServer, run_local_server, start_local_server, wait_for
 
 from .test_events import Receiver
 
@@ -23,14 +22,6 @@ API = "/api/2.0/mlflow"
 HEALTH = "/api/2.0/smr/local/health"
 KILL_AFTER_ACKNOWLEDGED = 25
 MAX_WRITES = 400  # the loop is bounded even if the kill never comes
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def _post(server: LocalServer, path: str, body: dict[str, Any]) -> requests.Response:
@@ -69,7 +60,7 @@ def test_every_acknowledged_write_survives_a_sigkill_during_a_write_loop(tmp_pat
 
         writer = threading.Thread(target=write_until_killed)
         writer.start()
-        _wait_for(lambda: len(acknowledged) >= KILL_AFTER_ACKNOWLEDGED, 120, "acknowledged writes")
+        wait_for(lambda: len(acknowledged) >= KILL_AFTER_ACKNOWLEDGED, 120, "acknowledged writes")
         server.process.kill()  # mid-loop: a write is usually in flight
         writer.join(timeout=60)
     finally:
@@ -197,18 +188,18 @@ def test_events_still_arrive_after_a_burst_of_lost_races(server: LocalServer) ->
             bodies = [json.loads(delivery["payload"]) for delivery in receiver.received]
             return [body for body in bodies if f"{body['entity']}.{body['action']}" == action]
 
-        _wait_for(lambda: len(delivered("model_version.created")) >= 12, 60, "12 model_version.created deliveries")
+        wait_for(lambda: len(delivered("model_version.created")) >= 12, 60, "12 model_version.created deliveries")
         assert sorted(int(body["data"]["version"]) for body in delivered("model_version.created")) == list(range(1, 13))
         tagged = _post(server, "model-versions/set-tag", {"name": "raced", "version": "3", "key": "k", "value": "v"})
         assert tagged.status_code == 200, tagged.text
-        _wait_for(lambda: len(delivered("model_version_tag.set")) == 1, 60, "the tag's delivery")
+        wait_for(lambda: len(delivered("model_version_tag.set")) == 1, 60, "the tag's delivery")
 
         def reader() -> dict[str, Any]:
             health: dict[str, Any] = requests.get(f"{server.url}{HEALTH}", timeout=60).json()
             return dict(health["events"]["stream_reader"])
 
         # Deliveries are logged in the table too (more records): wait for the reader to catch up with them.
-        _wait_for(lambda: reader()["lag_records"] == 0, 60, "the stream reader to catch up")
+        wait_for(lambda: reader()["lag_records"] == 0, 60, "the stream reader to catch up")
         assert reader()["failures"] == 0
     finally:
         receiver.close()

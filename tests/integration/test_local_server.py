@@ -7,7 +7,7 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,6 @@ def _client(server: LocalServer, service: str) -> Any:
         aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"],
         config=Config(retries={"max_attempts": 1}, max_pool_connections=32),
     )
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
