@@ -21,14 +21,14 @@ $(UV):
 	$(PYTHON) -m venv $(UV_DIR)
 	$(UV_DIR)/bin/pip install --quiet --disable-pip-version-check 'uv>=0.5'
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+$(VENV)/.synced: $(UV) pyproject.toml sdk/pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
 uv.lock: pyproject.toml | $(UV)
 	$(UV) lock --python $(PYTHON)
 
-$(SERVE_VENV)/.synced: $(UV) pyproject.toml uv.lock
+$(SERVE_VENV)/.synced: $(UV) pyproject.toml sdk/pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(SERVE_VENV) $(UV) sync --frozen --no-default-groups --group serve --python $(PYTHON)
 	touch $@
 

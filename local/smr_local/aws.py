@@ -22,6 +22,8 @@ from botocore.config import Config
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
+from smr_local import inprocess
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from moto.dynamodb.models.table import Table
@@ -140,7 +142,8 @@ class SerializedWsgiApp:
 
 
 class EmbeddedAws:
-    """moto's server on host:port (0 picks a free port), in a background thread."""
+    """moto's server on host:port (0 picks a free port), in a background thread; this process's own requests to it
+    are served in process (smr_local.inprocess)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         # Imported here: moto is a development dependency and takes a moment to import.
@@ -189,8 +192,11 @@ class EmbeddedAws:
 
     def start(self) -> None:
         self._thread.start()
+        # This process's own AWS calls (handlers, pumps, pollers) skip the port: same app, same lock, no socket.
+        inprocess.serve_in_process(self.endpoint_url, self.app)
 
     def stop(self) -> None:
+        inprocess.stop_serving(self.endpoint_url)
         self._server.shutdown()
         self._thread.join()
         self._server.server_close()

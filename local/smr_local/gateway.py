@@ -256,7 +256,8 @@ def signing_hint(region: str) -> str:
     """How to sign for `make run`: appended to API Gateway's refusal, which alone does not say what to do."""
     return (
         f" [smr local: every request must be SigV4-signed (service execute-api, region {region}) with the key "
-        "`make run` prints. The stock mlflow client: export MLFLOW_TRACKING_AWS_SIGV4=true and the AWS_* keys "
+        "`make run` prints. The stock mlflow client: export MLFLOW_TRACKING_AUTH=smr (the plugin in "
+        '`pip install "./sdk[mlflow]"`) or MLFLOW_TRACKING_AWS_SIGV4=true, and the AWS_* keys '
         "(`source .smr/env` sets all of them). The smr SDK and CLI always sign. curl: --aws-sigv4 "
         f'"aws:amz:{region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY", with the query '
         "parameters in sorted order. Or restart the server with SMR_LOCAL_AUTH=off.]"

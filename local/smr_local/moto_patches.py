@@ -15,6 +15,13 @@ O(all history), in time and memory:
 - `Item.__init__` re-sums the whole item's size for every attribute it sets (O(attributes²) per write, minutes to
   restore 100,000 items); here the size is summed once, against the same limit.
 
+- Every answer is written by walking botocore's output shape member by member (moto's generic serializer): a
+  quarter to a half of the embedded backend's CPU, and a cost that grows with the size of the items read (a stream
+  batch of large images took ~40 ms). DynamoDB's data calls and Streams' GetRecords answer with plain JSON of the
+  same result instead (`_PLAIN_JSON_OPERATIONS`): their results are already the wire's dicts, blobs aside.
+- Before each request moto lists its own package directory (~56 `stat` calls, to tell whether the host names a
+  service) and lists the methods of the response class (`inspect.getmembers`); neither changes while it runs, so
+  here both are computed once.
 - Every instance of a moto model (each item, stream record, shard iterator, message...) is appended to a class-level
   list for moto's dashboard and never released: a server's memory grew by ~130 MB per 1,000 registry writes. Here
   only the S3 models whose list moto's own reset uses to close files (`FakeKey`, `FakeMultipart`) are still tracked.
@@ -28,14 +35,21 @@ fails those tests rather than silently bringing the old costs back.
 
 from __future__ import annotations
 
+import base64
 import copy
+import datetime
 import functools
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto import backends as moto_backends
+from moto.core import responses as moto_responses
 from moto.core.common_models import BaseModel
+from moto.core.responses import ActionContext, ActionResult
+from moto.core.serialize import TimestampSerializer
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
@@ -317,6 +331,68 @@ def _recording_object_call(original: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+# --- answers as plain JSON ---------------------------------------------------------------------------------------
+
+# (service, operation) whose results moto builds as the wire's own dicts (DynamoType values already turned into
+# {"S": ...} maps): bytes (B, BS) and datetimes (a stream record's ApproximateCreationDateTime) aside, they are JSON.
+_PLAIN_JSON_OPERATIONS = frozenset(
+    [
+        *(
+            ("dynamodb", operation)
+            for operation in (
+                "BatchGetItem",
+                "BatchWriteItem",
+                "DeleteItem",
+                "GetItem",
+                "PutItem",
+                "Query",
+                "Scan",
+                "TransactGetItems",
+                "TransactWriteItems",
+                "UpdateItem",
+            )
+        ),
+        ("dynamodbstreams", "GetRecords"),
+    ]
+)
+
+
+class _NotPlain(TypeError):
+    """A value plain JSON cannot carry: moto's own serializer answers instead."""
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")  # a blob, as the JSON protocols carry one
+    if isinstance(value, datetime.datetime):
+        return TimestampSerializer._timestamp_unixtimestamp(value)  # as moto writes one: epoch seconds, in ms
+    raise _NotPlain(type(value).__name__)
+
+
+def _plain_json_answers(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def execute_result(self: ActionResult, context: ActionContext) -> Any:
+        service = context.service_model
+        if (service.service_name, context.operation_model.name) not in _PLAIN_JSON_OPERATIONS:
+            return original(self, context)
+        try:
+            body = json.dumps(self.result, default=_wire_value, separators=(",", ":"))
+        except _NotPlain:
+            return original(self, context)
+        content_type = f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
+        return 200, {"Content-Type": content_type}, body
+
+    return execute_result
+
+
+def _as_tuple(original: Callable[[], Any]) -> Callable[[], tuple[str, ...]]:
+    @functools.wraps(original)
+    def listed() -> tuple[str, ...]:
+        return tuple(original())  # a generator cannot be cached: its second reader would find it empty
+
+    return listed
+
+
 def install() -> None:
     """Apply the patches (once per process); safe to call from every fixture and entry point."""
     with _state.lock:
@@ -333,6 +409,9 @@ def install() -> None:
         StreamShard.get = _get_from_oldest_kept(StreamShard.get)  # type: ignore[method-assign]
         DynamoDBStreamsBackend.get_records = _bounded_iterators(DynamoDBStreamsBackend.get_records)  # type: ignore[method-assign]
         DynamoDBStreamsBackend.get_shard_iterator = _bounded_iterators(DynamoDBStreamsBackend.get_shard_iterator)  # type: ignore[method-assign]
+        moto_backends.list_of_moto_modules = functools.cache(_as_tuple(moto_backends.list_of_moto_modules))
+        moto_responses.method_names_from_class = functools.cache(moto_responses.method_names_from_class)
+        ActionResult.execute_result = _plain_json_answers(ActionResult.execute_result)  # type: ignore[method-assign]
         S3Backend.put_object = _recording_object_call(S3Backend.put_object)  # type: ignore[method-assign]
         S3Backend.delete_object = _recording_object_call(S3Backend.delete_object)  # type: ignore[method-assign]
         _state.installed = True

@@ -27,7 +27,7 @@ ORACLE_ONLY_ENV = "SMR_E2E_ORACLE_ONLY"
 # the failure it is, at once, instead of as minutes of backoff (and a retried POST could hide a duplicate write).
 # Every client signs its requests with the local server's key (SigV4, as against API Gateway); the oracle ignores it.
 CLIENT_ENVIRONMENT = {
-    "MLFLOW_TRACKING_AWS_SIGV4": "true",
+    "MLFLOW_TRACKING_AUTH": "smr",
     "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
     "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
     "AWS_DEFAULT_REGION": LOCAL_REGION,

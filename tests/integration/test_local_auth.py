@@ -102,7 +102,14 @@ def test_a_refusal_says_how_to_sign(gateway: Client) -> None:
     unsigned = json.loads(_send(gateway, "GET", "", b"", {}).get_data(as_text=True))["message"]
     wrong = _send(gateway, "GET", "", b"", _signed_headers("GET", "/echo", secret="wrong"))
     for message in (unsigned, json.loads(wrong.get_data(as_text=True))["message"]):
-        for advice in ("MLFLOW_TRACKING_AWS_SIGV4=true", "SDK", "--aws-sigv4", "sorted order", "SMR_LOCAL_AUTH=off"):
+        for advice in (
+            "MLFLOW_TRACKING_AUTH=smr",
+            "MLFLOW_TRACKING_AWS_SIGV4=true",
+            "SDK",
+            "--aws-sigv4",
+            "sorted order",
+            "SMR_LOCAL_AUTH=off",
+        ):
             assert advice in message
 
 
@@ -201,22 +208,38 @@ def test_the_server_rejects_an_unsigned_request(server: LocalServer) -> None:
     assert response.json()["message"].startswith("Missing Authentication Token [smr local:")
 
 
-def test_the_server_exports_mlflow_tracking_aws_sigv4(server: LocalServer) -> None:
-    assert server.env["MLFLOW_TRACKING_AWS_SIGV4"] == "true"
+def test_the_server_exports_the_sdks_mlflow_auth_plugin(server: LocalServer) -> None:
+    assert server.env["MLFLOW_TRACKING_AUTH"] == "smr"
+    # mlflow's own signer would take precedence over the plugin if this were set.
+    assert "MLFLOW_TRACKING_AWS_SIGV4" not in server.env
 
 
-def test_the_stock_mlflow_client_signs_and_works(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("signing", "order_by"),
+    [
+        # A repeated query key too: the plugin signs the query as it sends it.
+        pytest.param({}, ["name ASC", "timestamp"], id="the-exported-plugin"),
+        # requests-auth-aws-sigv4 folds repeated keys before signing (a known limit, README): one clause here.
+        pytest.param(
+            {"MLFLOW_TRACKING_AUTH": "", "MLFLOW_TRACKING_AWS_SIGV4": "true"}, ["name ASC"], id="mlflows-own-sigv4"
+        ),
+    ],
+)
+def test_the_stock_mlflow_client_signs_and_works(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, signing: dict[str, str], order_by: list[str]
+) -> None:
     from mlflow import MlflowClient
 
-    for name, value in server.env.items():
+    for name, value in {**server.env, **signing}.items():
         monkeypatch.setenv(name, value)
+    name = f"signed-model-{len(signing)}"
     client = MlflowClient(registry_uri=server.url)
-    client.create_registered_model("signed-model", description="via sigv4")
-    client.create_model_version("signed-model", "s3://bucket/path")
-    found = client.search_registered_models(filter_string="name = 'signed-model'", order_by=["name ASC"])
-    assert [model.name for model in found] == ["signed-model"]
-    assert client.get_registered_model("signed-model").description == "via sigv4"
-    versions = client.search_model_versions("name = 'signed-model'")
+    client.create_registered_model(name, description="via sigv4")
+    client.create_model_version(name, "s3://bucket/path")
+    found = client.search_registered_models(filter_string=f"name = '{name}'", order_by=order_by)
+    assert [model.name for model in found] == [name]
+    assert client.get_registered_model(name).description == "via sigv4"
+    versions = client.search_model_versions(f"name = '{name}'")
     assert [version.version for version in versions] == ["1"]
     assert versions[0].user_id == "arn:aws:iam::123456789012:user/smr-local"
 
@@ -229,7 +252,7 @@ def test_the_stock_mlflow_client_without_signing_is_refused(
 
     for name, value in server.env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("MLFLOW_TRACKING_AWS_SIGV4", "false")
+    monkeypatch.delenv("MLFLOW_TRACKING_AUTH")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    with pytest.raises(MlflowException, match="MLFLOW_TRACKING_AWS_SIGV4=true"):
+    with pytest.raises(MlflowException, match="MLFLOW_TRACKING_AUTH=smr"):
         MlflowClient(registry_uri=server.url).get_registered_model("signed-model")

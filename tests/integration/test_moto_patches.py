@@ -276,3 +276,99 @@ def test_moto_no_longer_keeps_every_model_instance_it_ever_made(dynamodb_client:
     for index in range(20):
         _put(dynamodb_client, f"item-{index}")
     assert len(Item.instances_tracked) == before  # type: ignore[attr-defined]
+
+
+# --- answers as plain JSON ----------------------------------------------------------------------------------------
+
+EVERY_TYPE = {
+    "s": {"S": "text é"},
+    "n": {"N": "-1.5E+3"},
+    "b": {"B": b"\x00\xffbytes"},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"\x01", b"\x02"]},
+    "m": {"M": {"nested": {"L": [{"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
+    "l": {"L": []},
+}
+
+
+def _every_plain_json_operation(client: Any) -> None:
+    """Each operation of moto_patches._PLAIN_JSON_OPERATIONS, with items holding every attribute type."""
+    for index in range(3):
+        client.put_item(TableName=TABLE_NAME, Item={**_key(f"typed-{index}"), **EVERY_TYPE})
+    client.put_item(TableName=TABLE_NAME, Item={**_key("typed-0"), **EVERY_TYPE}, ReturnValues="ALL_OLD")
+    client.get_item(TableName=TABLE_NAME, Key=_key("typed-0"))
+    client.get_item(TableName=TABLE_NAME, Key=_key("missing"))
+    client.get_item(TableName=TABLE_NAME, Key=_key("typed-1"), ProjectionExpression="m.nested, b")
+    client.update_item(
+        TableName=TABLE_NAME,
+        Key=_key("typed-1"),
+        UpdateExpression="SET s = :s ADD ns :n",
+        ExpressionAttributeValues={":s": {"S": "changed"}, ":n": {"NS": ["7"]}},
+        ReturnValues="ALL_NEW",
+        ReturnConsumedCapacity="TOTAL",
+    )
+    client.query(
+        TableName=TABLE_NAME,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "typed-2"}},
+        Limit=1,
+    )
+    client.scan(TableName=TABLE_NAME, Limit=2)
+    client.batch_get_item(RequestItems={TABLE_NAME: {"Keys": [_key("typed-0"), _key("typed-1"), _key("missing")]}})
+    client.batch_write_item(RequestItems={TABLE_NAME: [{"PutRequest": {"Item": {**_key("batch"), **EVERY_TYPE}}}]})
+    client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE_NAME, "Key": _key("typed-2")}}])
+    client.transact_write_items(
+        TransactItems=[{"Put": {"TableName": TABLE_NAME, "Item": {**_key("transacted"), **EVERY_TYPE}}}]
+    )
+    client.delete_item(TableName=TABLE_NAME, Key=_key("typed-2"), ReturnValues="ALL_OLD")
+    _stream_read(client)
+
+
+def test_plain_json_answers_read_as_what_motos_serializer_writes(
+    dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For every operation answered as plain JSON, botocore reads the same response as from moto's own serializer."""
+    from botocore.parsers import create_parser
+    from moto.core.responses import ActionResult
+
+    moto_patches.install()
+    patched = ActionResult.execute_result
+    unpatched = inspect.unwrap(patched)
+    assert unpatched is not patched
+    compared: set[tuple[str, str]] = set()
+
+    def both(result: ActionResult, context: Any) -> Any:
+        answer = patched(result, context)
+        operation = context.operation_model
+        key = (context.service_model.service_name, operation.name)
+        if key in moto_patches._PLAIN_JSON_OPERATIONS:
+            parser = create_parser(context.service_model.protocol)
+
+            def parsed(answer: Any) -> Any:
+                status, headers, body = answer
+                http = {"status_code": status, "headers": headers, "body": body.encode()}
+                return parser.parse(http, operation.output_shape)
+
+            assert parsed(answer) == parsed(unpatched(result, context)), key
+            assert answer[1]["Content-Type"] == unpatched(result, context)[1]["Content-Type"]
+            compared.add(key)
+        return answer
+
+    monkeypatch.setattr(ActionResult, "execute_result", both)
+    _every_plain_json_operation(dynamodb_client)
+
+    assert compared == moto_patches._PLAIN_JSON_OPERATIONS
+
+
+def test_moto_looks_up_its_modules_and_action_methods_through_the_cached_functions() -> None:
+    from moto import backends
+    from moto.core.responses import BaseResponse
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    moto_patches.install()
+    # moto calls both through their modules, per request: so the cached versions are the ones it calls.
+    assert "backends.list_of_moto_modules()" in inspect.getsource(DomainDispatcherApplication.get_backend_for_host)
+    assert "method_names_from_class(self.__class__)" in inspect.getsource(BaseResponse.call_action)
+    assert backends.list_of_moto_modules() is backends.list_of_moto_modules()
+    assert {"dynamodb", "s3", "sqs"} <= set(backends.list_of_moto_modules())

@@ -6,7 +6,8 @@ with run_local_server(tmp_path / "data") as server:
 
 The server checks SigV4 signatures as API Gateway does: sign with `server.auth()` (the printed key) or
 `server.auth(key, secret)` (another key, given to the server in SMR_LOCAL_CREDENTIALS); `server.env` carries
-MLFLOW_TRACKING_AWS_SIGV4=true, so the stock mlflow client signs with it. `extra_args=("--no-auth",)` turns it off.
+MLFLOW_TRACKING_AUTH=smr, so the stock mlflow client signs with it (the SDK's plugin).
+`extra_args=("--no-auth",)` turns it off.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from smr_local.template import REPO_ROOT
 
 REQUIRED_EXPORTS = (
     "MLFLOW_REGISTRY_URI",
-    "MLFLOW_TRACKING_AWS_SIGV4",
+    "MLFLOW_TRACKING_AUTH",
     "SMR_ENDPOINT",
     "MLFLOW_S3_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",

@@ -14,19 +14,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.session import Session as BotocoreSession
 from requests.adapters import HTTPAdapter
 
 from smr.errors import SmrError, error_from_response
+from smr.signing import RequestSigner
 
-SERVICE = "execute-api"
-DEFAULT_REGION = "us-east-1"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 60.0
 DEFAULT_MAX_RETRIES = 5
@@ -67,16 +64,6 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def region_of(endpoint: str) -> str | None:
-    """The region in an API Gateway URL (https://<id>.execute-api.<region>.amazonaws.com), if it is one."""
-    parts = (urlsplit(endpoint).hostname or "").split(".")
-    if "execute-api" in parts:
-        index = parts.index("execute-api")
-        if index + 1 < len(parts):
-            return parts[index + 1]
-    return None
-
-
 def encode_query(params: Mapping[str, Any]) -> str:
     """Query string with %20 for spaces and repeated keys for lists: the form SigV4 canonicalizes to."""
     pairs: list[tuple[str, str]] = []
@@ -110,10 +97,8 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
-        boto = botocore_session or BotocoreSession()
-        self.region = region or region_of(self.endpoint) or boto.get_config_variable("region") or DEFAULT_REGION
-        self._credentials = credentials
-        self._boto = boto
+        self._signer = RequestSigner(credentials, botocore_session)
+        self.region = self._signer.region_for(self.endpoint, region)
         self._sign = sign
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -123,25 +108,10 @@ class Transport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
-    def _resolved_credentials(self) -> Credentials:
-        if self._credentials is None:
-            found = self._boto.get_credentials()
-            if found is None:
-                raise SmrError(
-                    "No AWS credentials found (environment, profile, SSO, instance role...); smr signs every request.",
-                    error_code="UNAUTHENTICATED",
-                )
-            self._credentials = found
-        # Refreshable credentials (SSO, roles) hand out a current frozen set.
-        frozen = self._credentials.get_frozen_credentials()
-        return Credentials(frozen.access_key or "", frozen.secret_key or "", frozen.token)
-
     def _signed_headers(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
         if not self._sign:
             return headers
-        request = AWSRequest(method=method, url=url, data=body, headers=headers)
-        SigV4Auth(self._resolved_credentials(), SERVICE, self.region).add_auth(request)
-        return dict(request.headers.items())
+        return self._signer.signed_headers(method, url, body, headers, self.region)
 
     def _unreachable(self, method: str, url: str, error: Exception) -> SmrError:
         text = str(error)
