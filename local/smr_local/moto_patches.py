@@ -15,6 +15,11 @@ O(all history), in time and memory:
 - `Item.__init__` re-sums the whole item's size for every attribute it sets (O(attributes²) per write, minutes to
   restore 100,000 items); here the size is summed once, against the same limit.
 
+- `Table.query` starts from `all_items()`, which sorts every item of the table (DynamoType comparisons in Python),
+  then keeps the query's partition: every Query cost O(table log table), and a server slowed down as its registry
+  grew. Here a query starts from the items of its partition only: the table's own partition, or a global secondary
+  index's, found in an index of each GSI's hash key values that every recorded change keeps current (built on the
+  first such query). moto's own filtering, ordering and paging then run on those items as before.
 - Every answer is written by walking botocore's output shape member by member (moto's generic serializer): a
   quarter to a half of the embedded backend's CPU, and a cost that grows with the size of the items read (a stream
   batch of large images took ~40 ms). DynamoDB's data calls and Streams' GetRecords answer with plain JSON of the
@@ -59,6 +64,9 @@ from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.s3.models import S3Backend
 
+# moto's own, unpatched: the GSI index is built from it (the patched one may answer a query's partition instead).
+_ALL_ITEMS = Table.all_items
+
 MAX_STREAM_RECORDS = 10_000
 MAX_SHARD_ITERATORS = 1_000
 
@@ -99,6 +107,7 @@ def set_recorder(recorder: ChangeRecorder | None) -> None:
 
 
 def _record_item(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
+    _item_changed(table, hash_key, range_key)
     if _state.recorder is not None:
         _state.recorder.items[(table.name, hash_key, range_key)] = table
 
@@ -135,6 +144,7 @@ def _set_stored_item(table: Table, hash_key: DynamoType, range_key: DynamoType |
             partition.pop(range_key, None)
     else:
         table.items[hash_key][range_key] = item
+    _item_changed(table, hash_key, range_key)
 
 
 # --- transactions: an undo log of the touched items ---------------------------------------------------------------
@@ -331,6 +341,133 @@ def _recording_object_call(original: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+# --- a query reads its partition, not the whole table ------------------------------------------------------------
+
+_query_scope = threading.local()  # the table being queried and the items of the queried partition, in this thread
+
+
+@dataclass
+class _GsiPartitions:
+    """A table's items by the value of each global secondary index's hash key, kept current on every change."""
+
+    hash_attributes: dict[str, str]  # index name -> its hash key attribute
+    items: dict[str, dict[DynamoType, dict[tuple[DynamoType, DynamoType | None], Any]]]
+    value_of: dict[str, dict[tuple[DynamoType, DynamoType | None], DynamoType]]
+
+    @classmethod
+    def build(cls, table: Table, hash_attributes: dict[str, str]) -> _GsiPartitions:
+        built = cls(hash_attributes, {name: {} for name in hash_attributes}, {name: {} for name in hash_attributes})
+        for item in _ALL_ITEMS(table):
+            built.update(item.hash_key, item.range_key, item)
+        return built
+
+    def update(self, hash_key: DynamoType, range_key: DynamoType | None, item: Any) -> None:
+        """Index the item now stored under (hash_key, range_key), or None when there is none."""
+        key = (hash_key, range_key)
+        for name, attribute in self.hash_attributes.items():
+            old = self.value_of[name].pop(key, None)
+            if old is not None:
+                partition = self.items[name][old]
+                partition.pop(key, None)
+                if not partition:
+                    del self.items[name][old]
+            value = None if item is None else item.attrs.get(attribute)
+            if value is not None:
+                self.value_of[name][key] = value
+                self.items[name].setdefault(value, {})[key] = item
+
+
+def _gsi_hash_attributes(table: Table) -> dict[str, str]:
+    attributes = {}
+    for index in table.global_indexes or []:
+        hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+        if len(hashes) == 1:  # multi-attribute keys: moto's own way
+            attributes[index.name] = hashes[0]
+    return attributes
+
+
+def _gsi_partitions(table: Table) -> _GsiPartitions:
+    """The table's index of GSI partitions, built on first use (and again if its indexes changed)."""
+    attributes = _gsi_hash_attributes(table)
+    partitions: _GsiPartitions | None = getattr(table, "_smr_gsi_partitions", None)
+    if partitions is None or partitions.hash_attributes != attributes:
+        partitions = _GsiPartitions.build(table, attributes)
+        table._smr_gsi_partitions = partitions  # type: ignore[attr-defined]
+    return partitions
+
+
+def _item_changed(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
+    partitions: _GsiPartitions | None = getattr(table, "_smr_gsi_partitions", None)
+    if partitions is not None:
+        partitions.update(hash_key, range_key, stored_item(table, hash_key, range_key))
+
+
+def _query_candidates(
+    table: Table, index_name: str | None, conditions: list[tuple[str, DynamoType]] | None
+) -> list[Any] | None:
+    """The items of the one partition a query reads, or None to let moto look at every item."""
+    if not conditions or len(conditions) != 1:
+        return None
+    ((attribute, value),) = conditions
+    if attribute == table.hash_key_attr and (index_name is None or index_name in {i.name for i in table.indexes}):
+        partition = table.items.get(value)
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    partitions = _gsi_partitions(table)
+    if index_name is not None and partitions.hash_attributes.get(index_name) == attribute:
+        return list(partitions.items[index_name].get(value, {}).values())
+    return None
+
+
+def _query_one_partition(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def query(
+        self: Table,
+        hash_key: DynamoType | None,
+        range_comparison: str | None,
+        range_objs: list[DynamoType],
+        limit: int,
+        exclusive_start_key: dict[str, Any],
+        scan_index_forward: bool,
+        projection_expressions: list[list[str]] | None,
+        index_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        candidates = _query_candidates(self, index_name, kwargs.get("hash_key_conditions"))
+        if candidates is not None:
+            _query_scope.table, _query_scope.items = self, candidates
+        try:
+            return original(
+                self,
+                hash_key,
+                range_comparison,
+                range_objs,
+                limit,
+                exclusive_start_key,
+                scan_index_forward,
+                projection_expressions,
+                index_name,
+                *args,
+                **kwargs,
+            )
+        finally:
+            _query_scope.table = _query_scope.items = None
+
+    return query
+
+
+def _all_items_in_scope(original: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+    @functools.wraps(original)
+    def all_items(self: Table) -> list[Any]:
+        if getattr(_query_scope, "table", None) is self:
+            return list(_query_scope.items)  # moto filters, orders and pages these as it would all of them
+        return original(self)
+
+    return all_items
+
+
 # --- answers as plain JSON ---------------------------------------------------------------------------------------
 
 # (service, operation) whose results moto builds as the wire's own dicts (DynamoType values already turned into
@@ -361,6 +498,11 @@ class _NotPlain(TypeError):
     """A value plain JSON cannot carry: moto's own serializer answers instead."""
 
 
+def wire_json(result: Any) -> str:
+    """moto's result dicts as the wire (and Lambda's events) carry them: JSON, blobs in base64, times in epoch s."""
+    return json.dumps(result, default=_wire_value, separators=(",", ":"))
+
+
 def _wire_value(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")  # a blob, as the JSON protocols carry one
@@ -376,7 +518,7 @@ def _plain_json_answers(original: Callable[..., Any]) -> Callable[..., Any]:
         if (service.service_name, context.operation_model.name) not in _PLAIN_JSON_OPERATIONS:
             return original(self, context)
         try:
-            body = json.dumps(self.result, default=_wire_value, separators=(",", ":"))
+            body = wire_json(self.result)
         except _NotPlain:
             return original(self, context)
         content_type = f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
@@ -411,6 +553,8 @@ def install() -> None:
         DynamoDBStreamsBackend.get_shard_iterator = _bounded_iterators(DynamoDBStreamsBackend.get_shard_iterator)  # type: ignore[method-assign]
         moto_backends.list_of_moto_modules = functools.cache(_as_tuple(moto_backends.list_of_moto_modules))
         moto_responses.method_names_from_class = functools.cache(moto_responses.method_names_from_class)
+        Table.query = _query_one_partition(Table.query)  # type: ignore[method-assign]
+        Table.all_items = _all_items_in_scope(_ALL_ITEMS)  # type: ignore[method-assign]
         ActionResult.execute_result = _plain_json_answers(ActionResult.execute_result)  # type: ignore[method-assign]
         S3Backend.put_object = _recording_object_call(S3Backend.put_object)  # type: ignore[method-assign]
         S3Backend.delete_object = _recording_object_call(S3Backend.delete_object)  # type: ignore[method-assign]

@@ -372,3 +372,110 @@ def test_moto_looks_up_its_modules_and_action_methods_through_the_cached_functio
     assert "method_names_from_class(self.__class__)" in inspect.getsource(BaseResponse.call_action)
     assert backends.list_of_moto_modules() is backends.list_of_moto_modules()
     assert {"dynamodb", "s3", "sqs"} <= set(backends.list_of_moto_modules())
+
+
+# --- queries read their partition ---------------------------------------------------------------------------------
+
+
+def _indexed(pk: str, sk: str, gsi1pk: str | None, gsi1sk: str) -> dict[str, Any]:
+    item = {"pk": {"S": pk}, "sk": {"S": sk}, "gsi1sk": {"S": gsi1sk}, "n": {"N": str(len(sk))}}
+    if gsi1pk is not None:
+        item["gsi1pk"] = {"S": gsi1pk}
+    return item
+
+
+def _churn(client: Any) -> None:
+    """Items put, moved between GSI partitions, dropped from the index, deleted, and a cancelled transaction."""
+    for index in range(45):
+        gsi = None if index % 9 == 0 else "A" if index % 2 else "B"
+        client.put_item(TableName=TABLE_NAME, Item=_indexed(f"p{index % 3}", f"s{index:03d}", gsi, f"g{index % 7}"))
+    key = {"pk": {"S": "p1"}, "sk": {"S": "s004"}}
+    client.update_item(
+        TableName=TABLE_NAME, Key=key, UpdateExpression="SET gsi1pk = :a", ExpressionAttributeValues={":a": {"S": "A"}}
+    )
+    client.update_item(
+        TableName=TABLE_NAME, Key={"pk": {"S": "p0"}, "sk": {"S": "s003"}}, UpdateExpression="REMOVE gsi1pk"
+    )
+    client.delete_item(TableName=TABLE_NAME, Key={"pk": {"S": "p2"}, "sk": {"S": "s005"}})
+    client.put_item(TableName=TABLE_NAME, Item=_indexed("p2", "s008", "C", "g0"))  # replaced: B -> C
+    _put(client, GUARD)
+    with pytest.raises(ClientError):  # cancelled: the move to "Z" and the new item must not show in the index
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": TABLE_NAME,
+                        "Key": {"pk": {"S": "p1"}, "sk": {"S": "s010"}},
+                        "UpdateExpression": "SET gsi1pk = :z",
+                        "ExpressionAttributeValues": {":z": {"S": "Z"}},
+                    }
+                },
+                {"Put": {"TableName": TABLE_NAME, "Item": _indexed("p9", "s999", "Z", "g1")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE_NAME,
+                        "Key": _key(GUARD),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": {"S": "p1"}}},
+    {
+        "KeyConditionExpression": "pk = :v AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":v": {"S": "p2"}, ":s": {"S": "s01"}},
+        "ScanIndexForward": False,
+    },
+    {"KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": {"S": "nobody"}}},
+    {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :v", "ExpressionAttributeValues": {":v": {"S": "A"}}},
+    {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": "gsi1pk = :v AND begins_with(gsi1sk, :s)",
+        "ExpressionAttributeValues": {":v": {"S": "B"}, ":s": {"S": "g3"}},
+        "ScanIndexForward": False,
+    },
+    {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :v", "ExpressionAttributeValues": {":v": {"S": "C"}}},
+    {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :v", "ExpressionAttributeValues": {":v": {"S": "Z"}}},
+]
+
+
+def _all_pages(client: Any, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    pages, start = [], None
+    while True:
+        page = client.query(
+            TableName=TABLE_NAME, Limit=limit, **query, **({"ExclusiveStartKey": start} if start else {})
+        )
+        page.pop("ResponseMetadata")
+        pages.append(page)
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_a_query_reads_only_its_partition_and_answers_as_moto_does(
+    dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moto_patches.install()
+    assert "for item in self.all_items()" in inspect.getsource(inspect.unwrap(Table.query))  # what is narrowed
+    client = dynamodb_client
+    client.put_item(TableName=TABLE_NAME, Item=_indexed("p0", "s998", "A", "g0"))
+    _all_pages(client, QUERIES[3], 10)  # the GSI's partitions are indexed now: the changes below must keep it current
+    _churn(client)
+    narrowed: list[int] = []
+    find = moto_patches._query_candidates
+
+    def spy(*args: Any) -> Any:
+        candidates = find(*args)
+        narrowed.append(-1 if candidates is None else len(candidates))
+        return candidates
+
+    monkeypatch.setattr(moto_patches, "_query_candidates", spy)
+    ours = [_all_pages(client, query, limit) for query in QUERIES for limit in (4, 100)]
+    assert -1 not in narrowed and max(narrowed) < 46  # every query read one partition, none the whole table
+    monkeypatch.setattr(moto_patches, "_query_candidates", lambda *_: None)  # moto's own: every item, sorted
+    assert ours == [_all_pages(client, query, limit) for query in QUERIES for limit in (4, 100)]
+    assert [item["sk"]["S"] for item in ours[10][0]["Items"]] == ["s008"]  # moved to C
+    assert ours[12] == [{"Items": [], "Count": 0, "ScannedCount": 0}]  # the cancelled move to Z left no trace
