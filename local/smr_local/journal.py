@@ -22,16 +22,17 @@ changes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 LOGGER = logging.getLogger("smr_local")
 
@@ -69,13 +70,17 @@ def _fsync_directory(path: Path) -> None:
         os.close(descriptor)
 
 
-def write_durably(path: Path, data: bytes) -> None:
-    """Replace path with data, fsync'ed; a crash leaves the old file or the new one, never a torn one."""
+def write_durably(path: Path, data: bytes | Iterable[bytes]) -> int:
+    """Replace path with data (or its chunks, written as they come), fsync'ed; returns the size written.
+
+    A crash leaves the old file or the new one, never a torn one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    size = 0
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                size += stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -83,10 +88,17 @@ def write_durably(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return size
 
 
 def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
     """The readable lines of a file; a torn or unreadable line is skipped (and logged), never fatal."""
+    for value, _ in _json_lines_as_read(path):
+        yield value
+
+
+def _json_lines_as_read(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """Each readable line of a file, parsed and as read (without its line end)."""
     with path.open("rb") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
@@ -97,7 +109,18 @@ def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
                 LOGGER.warning("%s:%d: unreadable line skipped (a write cut short by a crash?)", path, number)
                 continue
             if isinstance(value, dict):
-                yield value
+                yield value, line.rstrip(b"\r\n")
+
+
+_Kept = TypeVar("_Kept")  # what a fold keeps of each live change
+
+
+def _line_and_blob(change: Change) -> tuple[bytes, str | None]:
+    return _snapshot_line(change), change.get("blob")
+
+
+def _snapshot_line(change: Change) -> bytes:
+    return json.dumps(change, separators=(",", ":")).encode()
 
 
 @dataclass
@@ -163,8 +186,13 @@ class Journal:
         return through, state
 
     @staticmethod
-    def _fold(state: dict[tuple[str, ...], Change], segments: Iterable[Path], after: int) -> int:
-        """Apply the entries numbered above `after`; returns the last number applied."""
+    def _fold(
+        state: dict[tuple[str, ...], _Kept],
+        segments: Iterable[Path],
+        after: int,
+        keep: Callable[[Change], _Kept],
+    ) -> int:
+        """Apply the entries numbered above `after` (keeping `keep(change)` of each); returns the last one applied."""
         last = after
         for path in segments:
             for entry in _json_lines(path):
@@ -176,7 +204,7 @@ class Journal:
                     if is_removal(change):
                         state.pop(key, None)
                     else:
-                        state[key] = change
+                        state[key] = keep(change)
                 last = max(last, seq)
         return last
 
@@ -184,7 +212,7 @@ class Journal:
         """The live state (every existing item and object); call once, before `open`."""
         through, state = self._read_snapshot()
         segments = self._segments()
-        last = self._fold(state, (path for _, path in segments), through)
+        last = self._fold(state, (path for _, path in segments), through, keep=lambda change: change)
         self._next_seq = last + 1
         self._entries_since_snapshot = last - through
         return list(state.values())
@@ -239,11 +267,11 @@ class Journal:
 
     def write_snapshot(self, changes: Iterable[Change], through: int) -> int:
         """Replace the snapshot with these live changes, as of journal entry `through`; returns its size."""
-        header = json.dumps({"format": FORMAT_VERSION, "through": through})
-        body = "".join(json.dumps(change, separators=(",", ":")) + "\n" for change in changes)
-        data = (header + "\n" + body).encode()
-        write_durably(self.snapshot_path, data)
-        return len(data)
+        return self._write_snapshot_lines((_snapshot_line(change) for change in changes), through)
+
+    def _write_snapshot_lines(self, lines: Iterable[bytes], through: int) -> int:
+        header = json.dumps({"format": FORMAT_VERSION, "through": through}).encode()
+        return write_durably(self.snapshot_path, (line + b"\n" for line in itertools.chain([header], lines)))
 
     # --- compaction ------------------------------------------------------------------------------------------------
 
@@ -257,14 +285,23 @@ class Journal:
             closed = [(start, path) for start, path in self._segments() if path != self._active_path]
         if not closed:
             return False
-        through, state = self._read_snapshot()
-        last = self._fold(state, (path for _, path in closed), through)
-        self.write_snapshot(state.values(), last)
+        # The live state as the lines to write and the blob each names: kept as bytes, not parsed objects, so that
+        # compacting a large registry does not hold it in memory several times over.
+        state: dict[tuple[str, ...], tuple[bytes, str | None]] = {}
+        through = 0
+        if self.snapshot_path.exists():
+            lines = _json_lines_as_read(self.snapshot_path)
+            header, _ = next(lines, ({}, b""))
+            through = int(header.get("through", 0))
+            for change, line in lines:
+                state[change_key(change)] = (line, change.get("blob"))
+        last = self._fold(state, (path for _, path in closed), through, keep=_line_and_blob)
+        self._write_snapshot_lines((line for line, _ in state.values()), last)
         for _, path in closed:
             path.unlink(missing_ok=True)
         with self._lock:
             self._entries_since_snapshot = max(0, self._next_seq - 1 - last)
-            self._sweep_blobs({change["blob"] for change in state.values() if change.get("blob")})
+            self._sweep_blobs({blob for _, blob in state.values() if blob})
         self._compactions += 1
         LOGGER.info("journal compacted: %d live items and objects, through entry %d", len(state), last)
         return True

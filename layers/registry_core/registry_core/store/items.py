@@ -32,8 +32,48 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     return from_item(item)
 
 
+def stage_runs(stages: dict[str, str]) -> str:
+    """Every live version's stage as runs of numbers: {"1": "Archived", "2": "Archived", "4": "None"} ->
+    "Archived=1-2;None=4".
+
+    Every write to a model rewrites its item, and a map with an entry per version made that item (and each write's
+    cost, and the ceiling of 400 KB per item) grow with every version ever registered. Versions are numbered without
+    gaps and mostly leave a stage in order, so the runs stay a few bytes long.
+    """
+    by_stage: dict[str, list[int]] = {}
+    for number, stage in stages.items():
+        by_stage.setdefault(stage, []).append(int(number))
+    parts = []
+    for stage, numbers in sorted(by_stage.items()):
+        numbers.sort()
+        runs: list[str] = []
+        start = previous = numbers[0]
+        for number in [*numbers[1:], None]:
+            if number is not None and number == previous + 1:
+                previous = number
+                continue
+            runs.append(str(start) if start == previous else f"{start}-{previous}")
+            if number is not None:
+                start = previous = number
+        parts.append(f"{stage}={','.join(runs)}")
+    return ";".join(parts)
+
+
+def stages_of_runs(text: str) -> dict[str, str]:
+    """The inverse of `stage_runs`."""
+    stages: dict[str, str] = {}
+    for part in filter(None, text.split(";")):
+        stage, _, runs = part.partition("=")
+        for run in runs.split(","):
+            first, _, last = run.partition("-")
+            for number in range(int(first), int(last or first) + 1):
+                stages[str(number)] = stage
+    return stages
+
+
 def model_to_item(model: RegisteredModel) -> dict[str, Any]:
     document = model.model_dump(mode="json", exclude_none=True)
+    document["stage_runs"] = stage_runs(document.pop("stages", {}))
     document.update(keys.model_key(model.name))
     document.update(keys.model_index_keys(model.name, model.last_updated_timestamp))
     document["kind"] = MODEL_KIND
@@ -58,7 +98,10 @@ def _entity_fields(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def model_from_item(item: dict[str, Any]) -> RegisteredModel:
-    return RegisteredModel.model_validate(_entity_fields(item))
+    document = _entity_fields(item)
+    if "stage_runs" in document:  # items written before it hold the `stages` map itself
+        document["stages"] = stages_of_runs(document.pop("stage_runs"))
+    return RegisteredModel.model_validate(document)
 
 
 def version_from_item(item: dict[str, Any]) -> ModelVersion:
