@@ -14,8 +14,9 @@ A change is the new state of one thing, never the request that made it, so repla
 
 `append` writes, flushes and fsyncs one line per request before the request is acknowledged; a crash can only tear
 the last line of the last segment, which was never acknowledged and is skipped on load. When a segment is full a new
-one is started, and a background thread folds closed segments into a new snapshot (written to a temporary file,
-fsync'ed, renamed), deletes them, and deletes the blobs nothing refers to any more. Nothing runs while nothing
+one is started, and a background thread has a child process fold the closed segments into a new snapshot (written to
+a temporary file, fsync'ed, renamed: the server's process keeps its CPU and memory for requests), then deletes them
+and the blobs nothing refers to any more. Nothing runs while nothing
 changes.
 """
 
@@ -27,6 +28,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -39,6 +42,7 @@ LOGGER = logging.getLogger("smr_local")
 FORMAT_VERSION = 2
 SEGMENT_ENTRIES = 5_000  # entries per journal segment before a new one starts (and a compaction is due)
 _SEGMENT_PATTERN = re.compile(r"journal-(\d{12})\.jsonl")
+CHILD_FOLD_TIMEOUT_S = 600
 
 Change = dict[str, Any]
 
@@ -267,11 +271,7 @@ class Journal:
 
     def write_snapshot(self, changes: Iterable[Change], through: int) -> int:
         """Replace the snapshot with these live changes, as of journal entry `through`; returns its size."""
-        return self._write_snapshot_lines((_snapshot_line(change) for change in changes), through)
-
-    def _write_snapshot_lines(self, lines: Iterable[bytes], through: int) -> int:
-        header = json.dumps({"format": FORMAT_VERSION, "through": through}).encode()
-        return write_durably(self.snapshot_path, (line + b"\n" for line in itertools.chain([header], lines)))
+        return _write_snapshot_lines(self.snapshot_path, (_snapshot_line(change) for change in changes), through)
 
     # --- compaction ------------------------------------------------------------------------------------------------
 
@@ -282,28 +282,17 @@ class Journal:
 
     def _compact(self) -> bool:
         with self._lock:
-            closed = [(start, path) for start, path in self._segments() if path != self._active_path]
+            closed = [path for _, path in self._segments() if path != self._active_path]
         if not closed:
             return False
-        # The live state as the lines to write and the blob each names: kept as bytes, not parsed objects, so that
-        # compacting a large registry does not hold it in memory several times over.
-        state: dict[tuple[str, ...], tuple[bytes, str | None]] = {}
-        through = 0
-        if self.snapshot_path.exists():
-            lines = _json_lines_as_read(self.snapshot_path)
-            header, _ = next(lines, ({}, b""))
-            through = int(header.get("through", 0))
-            for change, line in lines:
-                state[change_key(change)] = (line, change.get("blob"))
-        last = self._fold(state, (path for _, path in closed), through, keep=_line_and_blob)
-        self._write_snapshot_lines((line for line, _ in state.values()), last)
-        for _, path in closed:
+        folded = _fold_in_child_process(self.snapshot_path, closed)
+        for path in closed:
             path.unlink(missing_ok=True)
         with self._lock:
-            self._entries_since_snapshot = max(0, self._next_seq - 1 - last)
-            self._sweep_blobs({blob for _, blob in state.values() if blob})
+            self._entries_since_snapshot = max(0, self._next_seq - 1 - folded.through)
+            self._sweep_blobs(folded.blobs)
         self._compactions += 1
-        LOGGER.info("journal compacted: %d live items and objects, through entry %d", len(state), last)
+        LOGGER.info("journal compacted: %d live items and objects, through entry %d", folded.live, folded.through)
         return True
 
     def _sweep_blobs(self, in_snapshot: set[str]) -> None:
@@ -348,3 +337,54 @@ class Journal:
             compactions=self._compactions,
             compaction_failures=self._compaction_failures,
         )
+
+
+# --- the fold, run in a child process -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Folded:
+    through: int  # the last journal entry the new snapshot includes
+    live: int  # items and objects in it
+    blobs: set[str]  # the blobs it names
+
+
+def _write_snapshot_lines(path: Path, lines: Iterable[bytes], through: int) -> int:
+    header = json.dumps({"format": FORMAT_VERSION, "through": through}).encode()
+    return write_durably(path, (line + b"\n" for line in itertools.chain([header], lines)))
+
+
+def fold_into_snapshot(snapshot_path: Path, segments: list[Path]) -> Folded:
+    """Write a new snapshot: the current one with the segments' entries applied (the segments stay)."""
+    # The live state as the lines to write and the blob each names: kept as bytes, not parsed objects, so that
+    # compacting a large registry does not hold it in memory several times over.
+    state: dict[tuple[str, ...], tuple[bytes, str | None]] = {}
+    through = 0
+    if snapshot_path.exists():
+        lines = _json_lines_as_read(snapshot_path)
+        header, _ = next(lines, ({}, b""))
+        through = int(header.get("through", 0))
+        for change, line in lines:
+            state[change_key(change)] = (line, change.get("blob"))
+    last = Journal._fold(state, segments, through, keep=_line_and_blob)
+    _write_snapshot_lines(snapshot_path, (line for line, _ in state.values()), last)
+    return Folded(last, len(state), {blob for _, blob in state.values() if blob})
+
+
+def _fold_in_child_process(snapshot_path: Path, segments: list[Path]) -> Folded:
+    """fold_into_snapshot in a child process: the server's own process keeps its CPU (its GIL) for requests, and
+    the memory of a whole registry's snapshot is the child's, given back when it ends."""
+    finished = subprocess.run(
+        # -I: isolated (no script directory, environment or user site on the path): it needs the standard library only.
+        [sys.executable, "-I", __file__, str(snapshot_path), *map(str, segments)],
+        capture_output=True,
+        check=True,
+        timeout=CHILD_FOLD_TIMEOUT_S,
+    )
+    answer = json.loads(finished.stdout)
+    return Folded(int(answer["through"]), int(answer["live"]), set(answer["blobs"]))
+
+
+if __name__ == "__main__":  # python journal.py <snapshot> <segment>...: the child process of a compaction
+    folded = fold_into_snapshot(Path(sys.argv[1]), [Path(argument) for argument in sys.argv[2:]])
+    json.dump({"through": folded.through, "live": folded.live, "blobs": sorted(folded.blobs)}, sys.stdout)
