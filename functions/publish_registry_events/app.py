@@ -6,4 +6,4 @@ from registry_core.api.queue import stream_consumer
 from registry_core.wiring import event_publisher
 
 # ReportBatchItemFailures: Lambda retries from the first failed record; the ones before it were published.
-handler = stream_consumer(lambda: event_publisher().batch().publish_record)
+handler = stream_consumer(lambda records: event_publisher().batch(records).publish_record)

@@ -57,7 +57,7 @@ def stream_records(client: Any) -> list[dict[str, Any]]:
 
 def publish(publisher: EventPublisher, records: list[dict[str, Any]]) -> list[str]:
     """Feed `records` to the stream consumer as Lambda would; the sequence numbers it reports for a retry."""
-    result = stream_consumer(lambda: publisher.batch().publish_record)({"Records": records}, None)
+    result = stream_consumer(lambda batch: publisher.batch(batch).publish_record)({"Records": records}, None)
     return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
@@ -109,6 +109,27 @@ def test_every_change_reaches_the_bus_once_through_the_stream(dynamodb_store: Dy
     again = InMemoryEventBus()
     publish(EventPublisher(again), records)
     assert [event.id for event in again.published] == [event.id for event in bus.published]
+
+
+def test_a_batchs_events_go_to_event_bridge_in_order_ten_per_call(
+    dynamodb_store: DynamoDbRegistryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = RegistryService(dynamodb_store, caller=HOOK_OWNER)
+    _walk_every_kind_of_change(registry, RegistrationService(registry, dynamodb_store, HOOK_OWNER))
+    records = stream_records(dynamodb_store._client)
+    events = boto3.client("events", region_name="us-east-1")
+    events.create_event_bus(Name="registry")
+    calls: list[list[str]] = []
+    put_events = events.put_events
+
+    def counted(**arguments: Any) -> Any:
+        calls.append([json.loads(entry["Detail"])["type"] for entry in arguments["Entries"]])
+        return put_events(**arguments)
+
+    monkeypatch.setattr(events, "put_events", counted)
+    assert publish(EventPublisher(EventBridgeBus("registry", client=events)), records) == []
+    assert [len(call) for call in calls] == [10, len(EVERY_KIND) - 10]
+    assert [kind for call in calls for kind in call] == EVERY_KIND
 
 
 def test_a_refused_event_is_reported_for_a_retry(dynamodb_store: DynamoDbRegistryStore) -> None:

@@ -50,15 +50,16 @@ def sqs_consumer(process: Callable[[dict[str, Any]], None]) -> BatchHandler:
     return handler
 
 
-def stream_consumer(start_batch: Callable[[], Callable[[dict[str, Any]], None]]) -> BatchHandler:
+def stream_consumer(start_batch: Callable[[list[dict[str, Any]]], Callable[[dict[str, Any]], None]]) -> BatchHandler:
     """A Lambda handler for DynamoDB stream events.
 
-    `start_batch()` is called once per invocation and returns what to call on each record (its raw dict), so that
-    what a batch shares (the webhook subscribers) is read once; a raise reports that record by sequence number.
+    `start_batch(records)` is called once per invocation with its records (raw dicts) and returns what to call on
+    each record, so that what a batch shares (the bus calls, the webhook subscribers) is done once; a raise reports
+    that record by sequence number.
     """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        process = start_batch()
+        process = start_batch(list(event.get("Records") or []))
 
         def process_logged(record: DynamoDBRecord) -> None:
             try:

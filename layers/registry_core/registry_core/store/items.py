@@ -41,20 +41,19 @@ def stage_runs(stages: dict[str, str]) -> str:
     gaps and mostly leave a stage in order, so the runs stay a few bytes long.
     """
     by_stage: dict[str, list[int]] = {}
-    for number, stage in stages.items():
-        by_stage.setdefault(stage, []).append(int(number))
+    for version, stage in stages.items():
+        by_stage.setdefault(stage, []).append(int(version))
     parts = []
     for stage, numbers in sorted(by_stage.items()):
         numbers.sort()
         runs: list[str] = []
         start = previous = numbers[0]
-        for number in [*numbers[1:], None]:
-            if number is not None and number == previous + 1:
-                previous = number
-                continue
-            runs.append(str(start) if start == previous else f"{start}-{previous}")
-            if number is not None:
-                start = previous = number
+        for number in numbers[1:]:
+            if number != previous + 1:
+                runs.append(str(start) if start == previous else f"{start}-{previous}")
+                start = number
+            previous = number
+        runs.append(str(start) if start == previous else f"{start}-{previous}")
         parts.append(f"{stage}={','.join(runs)}")
     return ";".join(parts)
 
