@@ -3,10 +3,11 @@ end as at the start, and does the server's memory stay bounded?
 
     python scripts/soak.py [--writes 20000] [--port 5150]
 
-One JSON line per 1,000 writes (p50 of that block, server memory), then a summary: p50 of the first and the last
-1,000 writes and their ratio (goal: at most 1.2), the server's resident memory at the end (goal: under 500 MB), and
-the local health view (stream lag, journal). The writes cycle through MODELS models: create a version, tag it,
-move it to Staging or Production (archiving the previous holder), point the alias `champion` at it, tag the model.
+One JSON line per 1,000 writes (p50 of that block, the server's CPU time per write, its memory), then a summary:
+p50 of the first and the last 1,000 writes and their ratio (goal: at most 1.2), the server's resident memory at the
+end (goal: under 500 MB), and the local health view (stream lag, journal). The writes cycle through MODELS models:
+create a version, tag it, move it to Staging or Production (archiving the previous holder), point the alias
+`champion` at it, tag the model.
 """
 
 from __future__ import annotations
@@ -20,12 +21,25 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from local_server import local_server, memory_mb, p50_ms
+from local_server import cpu_seconds, local_server, memory_mb, p50_ms
 
 API = "/api/2.0/mlflow"
+# A fixed piece of pure-Python work, timed after each block: this machine's speed varies by ±20 % from one minute to
+# the next, and a block's p50 moves with it. Printed beside each block so a trend can be told from the machine.
+CALIBRATION = [{"key": index, "value": str(index) * 3} for index in range(2_000)]
 HEALTH = "/api/2.0/smr/local/health"
 MODELS = 20
 BLOCK = 1_000
+
+
+def machine_ms() -> float:
+    """The median time of a fixed JSON round trip, in ms: the machine's speed at this moment."""
+    times = []
+    for _ in range(5):
+        before = time.perf_counter()
+        json.loads(json.dumps(CALIBRATION))
+        times.append(time.perf_counter() - before)
+    return p50_ms(times)
 
 
 def main() -> int:
@@ -65,6 +79,7 @@ def main() -> int:
         ]
         latencies: list[float] = []
         started = time.monotonic()
+        block_cpu = cpu_seconds(s.process.pid)
         for index in range(arguments.writes):
             cycle, step = divmod(index, len(steps))
             before = time.perf_counter()
@@ -72,9 +87,14 @@ def main() -> int:
             latencies.append(time.perf_counter() - before)
             if (index + 1) % BLOCK == 0:
                 block = latencies[-BLOCK:]
-                print(
-                    json.dumps({"writes": index + 1, "p50_ms": p50_ms(block), **memory_mb(s.process.pid)}), flush=True
-                )
+                cpu, block_cpu = cpu_seconds(s.process.pid) - block_cpu, cpu_seconds(s.process.pid)
+                figures = {
+                    "writes": index + 1,
+                    "p50_ms": p50_ms(block),
+                    "server_cpu_ms_per_write": round(cpu * 1000 / BLOCK, 2),
+                    "machine_ms": machine_ms(),
+                }
+                print(json.dumps({**figures, **memory_mb(s.process.pid)}), flush=True)
         first, last = p50_ms(latencies[:BLOCK]), p50_ms(latencies[-BLOCK:])
         health = session.get(f"{s.url}{HEALTH}", timeout=60).json()
         summary = {
