@@ -26,7 +26,7 @@ from local_server import cpu_seconds, local_server, memory_mb, p50_ms
 API = "/api/2.0/mlflow"
 # A fixed piece of pure-Python work, timed after each block: this machine's speed varies by ±20 % from one minute to
 # the next, and a block's p50 moves with it. Printed beside each block so a trend can be told from the machine.
-CALIBRATION = [{"key": index, "value": str(index) * 3} for index in range(2_000)]
+CALIBRATION = [{"key": index, "value": str(index) * 3} for index in range(20_000)]
 HEALTH = "/api/2.0/smr/local/health"
 MODELS = 20
 BLOCK = 1_000
