@@ -346,13 +346,25 @@ def _recording_object_call(original: Callable[..., Any]) -> Callable[..., Any]:
 _query_scope = threading.local()  # the table being queried and the items of the queried partition, in this thread
 
 
+_KeyValue = tuple[str, Any]  # a key attribute's type and value (S, N or B), as DynamoDB compares them
+_ItemKey = tuple[DynamoType, DynamoType | None]
+
+
+def _key_value(value: DynamoType | None) -> _KeyValue | None:
+    """What a key attribute is indexed under: a copy, so that no later change to the item can move it; None when the
+    attribute cannot be a key (absent, or not a string, number or binary: DynamoDB does not index the item)."""
+    if value is None or value.type not in ("S", "N", "B"):
+        return None
+    return value.type, value.cast_value
+
+
 @dataclass
 class _GsiPartitions:
     """A table's items by the value of each global secondary index's hash key, kept current on every change."""
 
     hash_attributes: dict[str, str]  # index name -> its hash key attribute
-    items: dict[str, dict[DynamoType, dict[tuple[DynamoType, DynamoType | None], Any]]]
-    value_of: dict[str, dict[tuple[DynamoType, DynamoType | None], DynamoType]]
+    items: dict[str, dict[_KeyValue, dict[_ItemKey, Any]]]
+    value_of: dict[str, dict[_ItemKey, _KeyValue]]
 
     @classmethod
     def build(cls, table: Table, hash_attributes: dict[str, str]) -> _GsiPartitions:
@@ -367,14 +379,18 @@ class _GsiPartitions:
         for name, attribute in self.hash_attributes.items():
             old = self.value_of[name].pop(key, None)
             if old is not None:
-                partition = self.items[name][old]
+                partition = self.items[name].get(old, {})
                 partition.pop(key, None)
                 if not partition:
-                    del self.items[name][old]
-            value = None if item is None else item.attrs.get(attribute)
+                    self.items[name].pop(old, None)
+            value = _key_value(None if item is None else item.attrs.get(attribute))
             if value is not None:
                 self.value_of[name][key] = value
                 self.items[name].setdefault(value, {})[key] = item
+
+    def partition(self, index_name: str, value: DynamoType) -> list[Any]:
+        found = _key_value(value)
+        return [] if found is None else list(self.items[index_name].get(found, {}).values())
 
 
 def _gsi_hash_attributes(table: Table) -> dict[str, str]:
@@ -416,7 +432,7 @@ def _query_candidates(
         return list(partition.values()) if table.range_key_attr else [partition]
     partitions = _gsi_partitions(table)
     if index_name is not None and partitions.hash_attributes.get(index_name) == attribute:
-        return list(partitions.items[index_name].get(value, {}).values())
+        return partitions.partition(index_name, value)
     return None
 
 
