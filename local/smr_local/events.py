@@ -134,8 +134,6 @@ class StreamReader:
 
     def poll_once(self) -> int:
         """Deliver one batch, if there is one; returns how many records were handled."""
-        if self.lag() == 0:
-            return 0
         try:
             records = self._next_records()
             failed = self._deliver(records) if records else set()

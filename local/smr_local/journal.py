@@ -16,8 +16,7 @@ A change is the new state of one thing, never the request that made it, so repla
 the last line of the last segment, which was never acknowledged and is skipped on load. When a segment is full a new
 one is started, and a background thread has a child process fold the closed segments into a new snapshot (written to
 a temporary file, fsync'ed, renamed: the server's process keeps its CPU and memory for requests), then deletes them
-and the blobs nothing refers to any more. Nothing runs while nothing
-changes.
+and the blobs nothing refers to any more. Nothing runs while nothing changes.
 """
 
 from __future__ import annotations
@@ -127,6 +126,38 @@ def _snapshot_line(change: Change) -> bytes:
     return json.dumps(change, separators=(",", ":")).encode()
 
 
+def _read_snapshot(path: Path, keep: Callable[[Change, bytes], _Kept]) -> tuple[int, dict[tuple[str, ...], _Kept]]:
+    """The entry number a snapshot is as of, and `keep(change, line as read)` of each thing in it, by key."""
+    state: dict[tuple[str, ...], _Kept] = {}
+    if not path.exists():
+        return 0, state
+    lines = _json_lines_as_read(path)
+    header, _ = next(lines, ({}, b""))
+    for change, line in lines:
+        state[change_key(change)] = keep(change, line)
+    return int(header.get("through", 0)), state
+
+
+def _fold(
+    state: dict[tuple[str, ...], _Kept], segments: Iterable[Path], after: int, keep: Callable[[Change], _Kept]
+) -> int:
+    """Apply the entries numbered above `after` (keeping `keep(change)` of each); returns the last one applied."""
+    last = after
+    for path in segments:
+        for entry in _json_lines(path):
+            seq = int(entry.get("seq", 0))
+            if seq <= after:
+                continue
+            for change in entry.get("changes", []):
+                key = change_key(change)
+                if is_removal(change):
+                    state.pop(key, None)
+                else:
+                    state[key] = keep(change)
+            last = max(last, seq)
+    return last
+
+
 @dataclass
 class JournalStatus:
     entries_since_snapshot: int
@@ -177,46 +208,10 @@ class Journal:
 
     # --- reading ---------------------------------------------------------------------------------------------------
 
-    def _read_snapshot(self) -> tuple[int, dict[tuple[str, ...], Change]]:
-        state: dict[tuple[str, ...], Change] = {}
-        through = 0
-        if not self.snapshot_path.exists():
-            return through, state
-        lines = _json_lines(self.snapshot_path)
-        header = next(lines, {})
-        through = int(header.get("through", 0))
-        for change in lines:
-            state[change_key(change)] = change
-        return through, state
-
-    @staticmethod
-    def _fold(
-        state: dict[tuple[str, ...], _Kept],
-        segments: Iterable[Path],
-        after: int,
-        keep: Callable[[Change], _Kept],
-    ) -> int:
-        """Apply the entries numbered above `after` (keeping `keep(change)` of each); returns the last one applied."""
-        last = after
-        for path in segments:
-            for entry in _json_lines(path):
-                seq = int(entry.get("seq", 0))
-                if seq <= after:
-                    continue
-                for change in entry.get("changes", []):
-                    key = change_key(change)
-                    if is_removal(change):
-                        state.pop(key, None)
-                    else:
-                        state[key] = keep(change)
-                last = max(last, seq)
-        return last
-
     def load(self) -> list[Change]:
         """The live state (every existing item and object); call once, before `open`."""
-        through, state = self._read_snapshot()
-        segments = self._segments()
-        last = self._fold(state, (path for _, path in segments), through, keep=lambda change: change)
+        through, state = _read_snapshot(self.snapshot_path, keep=lambda change, _line: change)
+        last = _fold(state, (path for _, path in self._segments()), through, keep=lambda change: change)
         self._next_seq = last + 1
         self._entries_since_snapshot = last - through
         return list(state.values())
@@ -358,15 +353,8 @@ def fold_into_snapshot(snapshot_path: Path, segments: list[Path]) -> Folded:
     """Write a new snapshot: the current one with the segments' entries applied (the segments stay)."""
     # The live state as the lines to write and the blob each names: kept as bytes, not parsed objects, so that
     # compacting a large registry does not hold it in memory several times over.
-    state: dict[tuple[str, ...], tuple[bytes, str | None]] = {}
-    through = 0
-    if snapshot_path.exists():
-        lines = _json_lines_as_read(snapshot_path)
-        header, _ = next(lines, ({}, b""))
-        through = int(header.get("through", 0))
-        for change, line in lines:
-            state[change_key(change)] = (line, change.get("blob"))
-    last = Journal._fold(state, segments, through, keep=_line_and_blob)
+    through, state = _read_snapshot(snapshot_path, keep=lambda change, line: (line, change.get("blob")))
+    last = _fold(state, segments, through, keep=_line_and_blob)
     _write_snapshot_lines(snapshot_path, (line for line, _ in state.values()), last)
     return Folded(last, len(state), {blob for _, blob in state.values() if blob})
 

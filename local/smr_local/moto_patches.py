@@ -64,9 +64,6 @@ from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.s3.models import S3Backend
 
-# moto's own, unpatched: the GSI index is built from it (the patched one may answer a query's partition instead).
-_ALL_ITEMS = Table.all_items
-
 MAX_STREAM_RECORDS = 10_000
 MAX_SHARD_ITERATORS = 1_000
 
@@ -347,7 +344,12 @@ _query_scope = threading.local()  # the table being queried and the items of the
 
 
 _KeyValue = tuple[str, Any]  # a key attribute's type and value (S, N or B), as DynamoDB compares them
-_ItemKey = tuple[DynamoType, DynamoType | None]
+_HashRange = tuple[DynamoType, DynamoType | None]  # where a table stores an item
+
+
+def _items_of(table: Table, partition: Any) -> list[Any]:
+    """The items of one of `table.items`' entries: a dict by range key, or the item itself without a range key."""
+    return list(partition.values()) if table.range_key_attr else [partition]
 
 
 def _key_value(value: DynamoType | None) -> _KeyValue | None:
@@ -363,14 +365,15 @@ class _GsiPartitions:
     """A table's items by the value of each global secondary index's hash key, kept current on every change."""
 
     hash_attributes: dict[str, str]  # index name -> its hash key attribute
-    items: dict[str, dict[_KeyValue, dict[_ItemKey, Any]]]
-    value_of: dict[str, dict[_ItemKey, _KeyValue]]
+    items: dict[str, dict[_KeyValue, dict[_HashRange, Any]]]
+    value_of: dict[str, dict[_HashRange, _KeyValue]]
 
     @classmethod
     def build(cls, table: Table, hash_attributes: dict[str, str]) -> _GsiPartitions:
         built = cls(hash_attributes, {name: {} for name in hash_attributes}, {name: {} for name in hash_attributes})
-        for item in _ALL_ITEMS(table):
-            built.update(item.hash_key, item.range_key, item)
+        for partition in list(table.items.values()):
+            for item in _items_of(table, partition):
+                built.update(item.hash_key, item.range_key, item)
         return built
 
     def update(self, hash_key: DynamoType, range_key: DynamoType | None, item: Any) -> None:
@@ -427,9 +430,7 @@ def _query_candidates(
     ((attribute, value),) = conditions
     if attribute == table.hash_key_attr and (index_name is None or index_name in {i.name for i in table.indexes}):
         partition = table.items.get(value)
-        if partition is None:
-            return []
-        return list(partition.values()) if table.range_key_attr else [partition]
+        return [] if partition is None else _items_of(table, partition)
     partitions = _gsi_partitions(table)
     if index_name is not None and partitions.hash_attributes.get(index_name) == attribute:
         return partitions.partition(index_name, value)
@@ -570,7 +571,7 @@ def install() -> None:
         moto_backends.list_of_moto_modules = functools.cache(_as_tuple(moto_backends.list_of_moto_modules))
         moto_responses.method_names_from_class = functools.cache(moto_responses.method_names_from_class)
         Table.query = _query_one_partition(Table.query)  # type: ignore[method-assign]
-        Table.all_items = _all_items_in_scope(_ALL_ITEMS)  # type: ignore[method-assign]
+        Table.all_items = _all_items_in_scope(Table.all_items)  # type: ignore[method-assign]
         ActionResult.execute_result = _plain_json_answers(ActionResult.execute_result)  # type: ignore[method-assign]
         S3Backend.put_object = _recording_object_call(S3Backend.put_object)  # type: ignore[method-assign]
         S3Backend.delete_object = _recording_object_call(S3Backend.delete_object)  # type: ignore[method-assign]

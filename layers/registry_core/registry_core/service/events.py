@@ -26,7 +26,7 @@ class EventPublisher:
     webhooks: WebhookStore | None = None
     queue: WebhookQueue | None = None
 
-    def batch(self, records: Sequence[Mapping[str, Any]] = ()) -> StreamBatch:
+    def batch(self, records: Sequence[Mapping[str, Any]]) -> StreamBatch:
         """Publishing one batch of stream records: their events are put to the bus together, and the webhook
         subscribers are read once per batch."""
         batch = StreamBatch(self)
